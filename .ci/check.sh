@@ -1,0 +1,17 @@
+#!/bin/sh
+# Run every test with busted. The last line of output is
+# "N passed, N failed".
+set -eu
+
+cd "$(dirname "$0")/.."
+
+# Nothing in the suite may reach beyond loopback: a test that forgets its
+# endpoint lands on a closed local port instead of the real service.
+TENCENTCLOUD_CAM_ENDPOINT=http://127.0.0.1:9
+export TENCENTCLOUD_CAM_ENDPOINT
+unset TENCENTCLOUD_SECRET_ID TENCENTCLOUD_SECRET_KEY TENCENTCLOUD_SESSION_TOKEN \
+    TENCENTCLOUD_TOKEN http_proxy https_proxy HTTPS_PROXY all_proxy ALL_PROXY
+NO_PROXY=127.0.0.1,localhost,::1
+export NO_PROXY
+
+exec busted -o spec/summary.lua "$@"

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install the Debian packages this project builds, runs and tests with.
+# As root on Debian it installs what is missing; elsewhere it prints the
+# list and exits non-zero when something is missing.
+set -eu
+
+cd "$(dirname "$0")/.."
+
+PACKAGES="gcc make pkg-config openssl liblua5.4-dev lua5.4 libcurl4-openssl-dev
+libssl-dev lua-cjson lua-luaossl lua-cqueues lua-socket lua-busted nodejs npm"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+            grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing:$missing"
+        apt-get update -qq
+        # shellcheck disable=SC2086 # the list is meant to split into words
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+    else
+        echo "Missing packages:$missing" >&2
+        echo "Install them with: apt-get install$missing" >&2
+        exit 1
+    fi
+fi
+
+# The official Node.js SDK, pinned by spec/interop/package-lock.json, is the
+# second client and signing oracle of the interoperability tests.
+if [ -f spec/interop/package-lock.json ] &&
+        [ ! -d spec/interop/node_modules/tencentcloud-sdk-nodejs-common ]; then
+    npm ci --prefix spec/interop --no-audit --no-fund --loglevel=error
+fi

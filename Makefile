@@ -1,0 +1,57 @@
+# lua-tencentcloud-cam
+#
+#   make          build the C core for Lua 5.4 (build/lua5.4/cam/core.so)
+#   make demo     install what is missing, build, run the example against
+#                 the bundled emulator
+#   make check    install what is missing, build, run every test
+#
+# LUA_PC picks the interpreter's pkg-config name (lua5.4, or luajit for
+# OpenResty's LuaJIT 2.1); the module is built with its compile flags only
+# and is never linked against liblua.
+
+LUA_PC    ?= lua5.4
+LUA       ?= lua5.4
+BUILD     ?= build/$(LUA_PC)
+CC        ?= cc
+OPTFLAGS  ?= -O2 -g
+WARNFLAGS  = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes
+CPPFLAGS  += -D_POSIX_C_SOURCE=200809L
+CFLAGS    += -std=c99 -fPIC -fvisibility=hidden $(OPTFLAGS) $(WARNFLAGS) \
+             $(shell pkg-config --cflags $(LUA_PC) libcurl openssl)
+LDLIBS    += $(shell pkg-config --libs libcurl openssl) -lpthread
+LDFLAGS   += -shared
+
+SOURCES    = csrc/cam_core.c csrc/cam_sign.c csrc/cam_http.c csrc/cam_codec.c
+HEADERS    = $(wildcard csrc/*.h)
+OBJECTS    = $(SOURCES:csrc/%.c=$(BUILD)/%.o)
+MODULE     = $(BUILD)/cam/core.so
+
+.PHONY: all deps demo check test clean
+
+all: $(MODULE)
+
+$(BUILD)/%.o: csrc/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(MODULE): $(OBJECTS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(OBJECTS) $(LDLIBS)
+
+deps:
+	@.ci/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@.ci/demo.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@.ci/check.sh
+
+test: all
+	@.ci/check.sh
+
+clean:
+	rm -rf build

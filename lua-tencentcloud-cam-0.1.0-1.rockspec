@@ -1,0 +1,67 @@
+rockspec_format = "3.0"
+package = "lua-tencentcloud-cam"
+version = "0.1.0-1"
+
+-- NOTE: no public repository exists yet; `luarocks make` in a checkout
+-- builds from the local files and never reads this address.
+source = {
+    url = "git+https://example.invalid/lua-tencentcloud-cam.git",
+    tag = "v0.1.0",
+}
+
+description = {
+    summary = "Tencent Cloud CAM single sign-on (OIDC) client with a native TC3 signer",
+    detailed = [[
+Sets the OpenID Connect identity provider of Tencent Cloud CAM
+(UpdateUserOIDCConfig and the other OIDC actions) from Lua. Requests are
+checked before they are signed, signed with TC3-HMAC-SHA256 in C with
+OpenSSL, and sent with libcurl over verified TLS. Includes a local CAM
+emulator for tests.
+]],
+    license = "MIT",
+    labels = { "tencentcloud", "cam", "oidc", "sso" },
+}
+
+dependencies = {
+    "lua >= 5.1",
+    "lua-cjson >= 2.1.0",
+}
+
+test_dependencies = {
+    "busted",
+    "luasocket",
+    "luaossl",
+    "cqueues",
+}
+
+external_dependencies = {
+    CURL = { header = "curl/curl.h", library = "curl" },
+    OPENSSL = { header = "openssl/evp.h", library = "crypto" },
+}
+
+build = {
+    type = "builtin",
+    modules = {
+        ["cam"] = "lua/cam/init.lua",
+        ["cam.errors"] = "lua/cam/errors.lua",
+        ["cam.json"] = "lua/cam/json.lua",
+        ["cam.validate"] = "lua/cam/validate.lua",
+        ["cam.core"] = {
+            sources = {
+                "csrc/cam_core.c",
+                "csrc/cam_sign.c",
+                "csrc/cam_http.c",
+                "csrc/cam_codec.c",
+            },
+            defines = { "_POSIX_C_SOURCE=200809L" },
+            incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
+            libdirs = { "$(CURL_LIBDIR)", "$(OPENSSL_LIBDIR)" },
+            libraries = { "curl", "ssl", "crypto", "pthread" },
+        },
+    },
+    install = {
+        bin = {
+            ["cam-emulator"] = "bin/cam-emulator",
+        },
+    },
+}

@@ -1,0 +1,750 @@
+-- The client end to end against the emulator on loopback: options, dry
+-- runs, the OIDC actions over HTTP and HTTPS, error codes, transport faults
+-- and the secrets that must never show.
+
+local cam = require("cam")
+local core = require("cam.core")
+local helpers = require("helpers")
+
+local SECRET_KEY = helpers.DEMO_KEY
+local TOKEN = "TemporaryTokenValueForTests0001"
+
+local function make_jwks()
+    return {
+        keys = {
+            {
+                kty = "RSA",
+                kid = "key-1",
+                use = "sig",
+                alg = "RS256",
+                n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+                e = "AQAB",
+            },
+        },
+    }
+end
+
+local function oidc_params()
+    return {
+        identity_url = "https://sso.example.com/realms/acme",
+        identity_key = assert(cam.identity_key(make_jwks())),
+        client_id = "tencent-cloud-cam",
+        authorization_endpoint = "https://sso.example.com/realms/acme/protocol/openid-connect/auth",
+        mapping_field = "preferred_username",
+        scope = { "openid", "email" },
+        description = "Keycloak realm acme 测试 🙂",
+    }
+end
+
+local function capture_logger(lines)
+    return function(level, message, fields)
+        local parts = { level, message }
+        for k, v in pairs(fields or {}) do
+            parts[#parts + 1] = tostring(k) .. "=" .. tostring(v)
+        end
+        lines[#lines + 1] = table.concat(parts, " ")
+    end
+end
+
+
+describe("cam.new options", function()
+    it("rejects an unknown option with a hint", function()
+        local ok, err = pcall(cam.new, { endpiont = "https://x.example" })
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("did you mean 'endpoint'", 1, true))
+    end)
+
+    it("rejects an option of the wrong type", function()
+        local ok, err = pcall(cam.new, { timeout = "10" })
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("'timeout' must be a number", 1, true))
+    end)
+
+    it("rejects a zero timeout", function()
+        assert.has_error(function() cam.new({ timeout = 0 }) end)
+    end)
+
+    it("rejects plain http to a remote host", function()
+        local ok, err = pcall(cam.new, { endpoint = "http://cam.tencentcloudapi.com" })
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("loopback", 1, true))
+    end)
+
+    it("accepts plain http on loopback", function()
+        assert.is_table(cam.new({ endpoint = "http://127.0.0.1:8080" }))
+        assert.is_table(cam.new({ endpoint = "http://localhost:8080/" }))
+        assert.is_table(cam.new({ endpoint = "http://[::1]:8080" }))
+    end)
+
+    for _, url in ipairs({ "cam.tencentcloudapi.com", "ftp://127.0.0.1",
+            "https://cam.tencentcloudapi.com/path", "https://user@cam.tencentcloudapi.com",
+            "https://cam.tencentcloudapi.com/?a=1", "https://:443", "https://h:port" }) do
+        it("rejects endpoint " .. url, function()
+            assert.has_error(function() cam.new({ endpoint = url }) end)
+        end)
+    end
+
+    it("rejects an unknown language", function()
+        assert.has_error(function() cam.new({ language = "fr-FR" }) end)
+    end)
+
+    it("requires secret_id and secret_key together", function()
+        assert.has_error(function() cam.new({ secret_id = "AKIDx" }) end)
+    end)
+
+    it("raises when params is not a table", function()
+        local client = cam.new({ secret_id = "a", secret_key = "b", dry_run = true })
+        assert.has_error(function() client:update_oidc("x") end)
+        assert.has_error(function() cam.update_oidc(nil) end)
+    end)
+end)
+
+
+describe("dry run", function()
+    local client = cam.new({
+        endpoint = "https://cam.intl.tencentcloudapi.com",
+        secret_id = helpers.DEMO_ID,
+        secret_key = SECRET_KEY,
+        token = TOKEN,
+        language = "en-US",
+        dry_run = true,
+    })
+
+    it("returns the request that would go out", function()
+        local request = assert(client:update_oidc(oidc_params()))
+        assert.are.equal("POST", request.method)
+        assert.are.equal("https://cam.intl.tencentcloudapi.com/", request.url)
+        assert.are.equal("application/json", request.headers["Content-Type"])
+        assert.are.equal("cam.intl.tencentcloudapi.com", request.headers.Host)
+        assert.are.equal("UpdateUserOIDCConfig", request.headers["X-TC-Action"])
+        assert.are.equal("2019-01-16", request.headers["X-TC-Version"])
+        assert.are.equal(TOKEN, request.headers["X-TC-Token"])
+        assert.are.equal("en-US", request.headers["X-TC-Language"])
+        assert.are.equal("lua-tencentcloud-cam/" .. cam.VERSION,
+            request.headers["X-TC-RequestClient"])
+        assert.truthy(request.headers["X-TC-Timestamp"]:find("^%d+$"))
+    end)
+
+    it("signs exactly the body it returns", function()
+        local request = assert(client:update_oidc(oidc_params()))
+        local expected = cam.sign({
+            secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY,
+            service = "cam",
+            host = "cam.intl.tencentcloudapi.com",
+            timestamp = tonumber(request.headers["X-TC-Timestamp"]),
+            body = request.body,
+            content_type = "application/json",
+        })
+        assert.are.equal(expected, request.headers.Authorization)
+    end)
+
+    it("sends defaults and Scope as an array", function()
+        local params = oidc_params()
+        params.scope = {}
+        local request = assert(client:update_oidc(params))
+        assert.truthy(request.body:find('"Scope":["openid"]', 1, true))
+        assert.truthy(request.body:find('"ResponseType":"id_token"', 1, true))
+        assert.truthy(request.body:find('"ResponseMode":"form_post"', 1, true))
+        assert.truthy(request.body:find('"MappingFiled":"preferred_username"', 1, true))
+    end)
+
+    it("keeps multi-byte text in the body", function()
+        local request = assert(client:update_oidc(oidc_params()))
+        assert.truthy(request.body:find("测试 🙂", 1, true))
+    end)
+
+    it("omits token and language headers when unset", function()
+        local plain = cam.new({ endpoint = "https://cam.tencentcloudapi.com",
+            secret_id = "AKIDx", secret_key = "k", dry_run = true })
+        local request = assert(plain:describe_oidc())
+        assert.is_nil(request.headers["X-TC-Token"])
+        assert.is_nil(request.headers["X-TC-Language"])
+        assert.are.equal(7, #request.header_lines)
+    end)
+end)
+
+
+describe("validation before sending", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    it("reports every problem and sends nothing", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+        local params = oidc_params()
+        params.identity_url = "http://sso.example.com"
+        params.client_id = "-bad"
+        params.MappingField = "sub"
+        local res, err = client:update_oidc(params)
+        assert.is_nil(res)
+        assert.are.equal("validation", err.kind)
+        assert.is_true(#err.problems >= 3)
+        local text = tostring(err)
+        assert.truthy(text:find("IdentityUrl", 1, true))
+        assert.truthy(text:find("ClientId", 1, true))
+        assert.truthy(text:find("MappingFiled", 1, true))
+        assert.are.equal(0, #emu:requests())
+    end)
+
+    it("rejects a call whose params cannot be encoded", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+        local res, err = client:call("DescribeUserOIDCConfig", { Bad = "\xff" })
+        assert.is_nil(res)
+        assert.are.equal("validation", err.kind)
+        assert.are.equal(0, #emu:requests())
+    end)
+end)
+
+
+describe("cam.identity_key", function()
+    it("encodes a table as base64 JSON", function()
+        local key = assert(cam.identity_key(make_jwks()))
+        local decoded = core.base64_decode(key)
+        assert.truthy(decoded:find('"kty":"RSA"', 1, true))
+    end)
+
+    it("keeps a string's bytes verbatim", function()
+        local text = '{\n  "keys": [ {"kty": "EC", "crv": "P-256", "x": "a", "y": "b"} ]\n}\n'
+        assert.are.equal(text, core.base64_decode(assert(cam.identity_key(text))))
+    end)
+
+    it("rejects a set with no keys", function()
+        local key, err = cam.identity_key('{"keys": []}')
+        assert.is_nil(key)
+        assert.are.equal("validation", err.kind)
+    end)
+
+    it("rejects text that is not JSON", function()
+        local key, err = cam.identity_key("-----BEGIN PUBLIC KEY-----")
+        assert.is_nil(key)
+        assert.are.equal("IdentityKey", err.problems[1].field)
+    end)
+
+    it("raises on a number", function()
+        assert.has_error(function() cam.identity_key(42) end)
+    end)
+end)
+
+
+local function run_oidc_flow(emu, client_opts)
+    local client = cam.new(client_opts)
+
+    local described = assert(client:describe_oidc())
+    assert.are.equal(0, described.Status)
+    assert.are.equal("integer", math.type(described.Status))
+
+    local res, err = client:update_oidc(oidc_params())
+    assert.is_nil(res)
+    assert.are.equal("api", err.kind)
+    assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
+    assert.truthy(err.request_id)
+
+    assert.truthy(assert(client:create_oidc(oidc_params())).RequestId)
+    local params = oidc_params()
+    params.response_mode = "fragment"
+    assert.truthy(assert(client:update_oidc(params)).RequestId)
+
+    described = assert(client:describe_oidc())
+    assert.are.equal(11, described.Status)
+    assert.are.equal("fragment", described.ResponseMode)
+    assert.are.equal(params.identity_key, described.IdentityKey)
+    assert.are.same({ "openid", "email" }, described.Scope)
+    assert.are.equal(params.description, described.Description)
+
+    assert.truthy(assert(client:disable_sso()).RequestId)
+    assert.are.equal(2, assert(client:describe_oidc()).Status)
+    client:close()
+end
+
+
+describe("OIDC actions over HTTP", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    it("creates, updates, describes and disables", function()
+        run_oidc_flow(emu, { endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+    end)
+
+    it("sends exactly the signed headers", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+        assert(client:describe_oidc())
+        local logged = emu:requests()[1]
+        local counts = {}
+        for _, header in ipairs(logged.headers) do
+            local name = header.name:lower()
+            counts[name] = (counts[name] or 0) + 1
+        end
+        assert.are.equal(1, counts["content-type"])
+        assert.are.equal(1, counts["host"])
+        assert.is_nil(counts["expect"])
+        assert.is_nil(counts["accept"])
+        assert.is_nil(counts["x-tc-token"])
+        assert.are.equal(1, counts["x-tc-requestclient"])
+    end)
+
+    it("reuses the connection", function()
+        local lines = {}
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, logger = capture_logger(lines) })
+        assert(client:describe_oidc())
+        assert(client:describe_oidc())
+        local last = lines[#lines]
+        assert.truthy(last:find("new_connections=0", 1, true))
+    end)
+
+    it("runs the role-SSO actions", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+        local role = {
+            name = "github-actions",
+            identity_url = "https://token.actions.githubusercontent.com",
+            identity_key = assert(cam.identity_key(make_jwks())),
+            client_ids = { "sts.tencentcloudapi.com" },
+        }
+        assert(client:create_role_oidc(role))
+        local _, err = client:create_role_oidc(role)
+        assert.are.equal("InvalidParameter.IdentityNameInUse", err.code)
+        role.description = "CI"
+        assert(client:update_role_oidc(role))
+        local described = assert(client:describe_role_oidc({ name = "github-actions" }))
+        assert.are.equal("CI", described.Description)
+        assert.are.same({ "sts.tencentcloudapi.com" }, described.ClientId)
+        assert(client:delete_role_oidc({ name = "github-actions" }))
+        _, err = client:describe_role_oidc({ name = "github-actions" })
+        assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
+    end)
+
+    -- Load a fresh copy of the module that reads env instead of os.getenv.
+    local function load_with_env(env)
+        local getenv = os.getenv
+        os.getenv = function(name) return env[name] end
+        package.loaded.cam = nil
+        local ok, fresh = pcall(require, "cam")
+        os.getenv = getenv
+        package.loaded.cam = cam
+        assert(ok, fresh)
+        return fresh
+    end
+
+    it("uses environment credentials in cam.update_oidc", function()
+        local fresh = load_with_env({
+            TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+            TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
+            TENCENTCLOUD_CAM_ENDPOINT = emu.url,
+        })
+        local _, err = fresh.update_oidc(oidc_params())
+        assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
+    end)
+
+    it("reads the token from TENCENTCLOUD_TOKEN", function()
+        local fresh = load_with_env({
+            TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+            TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
+            TENCENTCLOUD_TOKEN = TOKEN,
+            TENCENTCLOUD_CAM_ENDPOINT = emu.url,
+        })
+        local request = assert(fresh.new({ dry_run = true }):describe_oidc())
+        assert.are.equal(TOKEN, request.headers["X-TC-Token"])
+        assert.are.equal(emu.url .. "/", request.url)
+    end)
+
+    it("uses explicit options in cam.update_oidc", function()
+        local _, err = cam.update_oidc(oidc_params(), { endpoint = emu.url,
+            secret_id = helpers.DEMO_ID, secret_key = SECRET_KEY })
+        assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
+    end)
+
+    it("reports missing credentials", function()
+        local fresh = load_with_env({})
+        local client = fresh.new({ endpoint = emu.url })
+        local _, err = client:describe_oidc()
+        assert.are.equal("credentials", err.kind)
+        assert.truthy(err.message:find("TENCENTCLOUD_SECRET_ID", 1, true))
+        assert.are.equal(0, #emu:requests())
+    end)
+
+    it("rejects a secret key with a trailing newline", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY .. "\n" })
+        local _, err = client:describe_oidc()
+        assert.are.equal("credentials", err.kind)
+        assert.truthy(err.message:find("secret_key", 1, true))
+        assert.is_nil(tostring(err):find(SECRET_KEY, 1, true))
+    end)
+end)
+
+
+describe("API errors", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator({
+            accounts = {
+                { id = helpers.DEMO_ID, key = SECRET_KEY },
+                { id = "AKIDTemporaryCredential0000000001", key = "TemporarySecret0001",
+                    token = TOKEN },
+            },
+        })
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    local function client(extra)
+        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY }
+        for k, v in pairs(extra or {}) do
+            opts[k] = v
+        end
+        return cam.new(opts)
+    end
+
+    local function expect_code(code, res, err)
+        assert.is_nil(res)
+        assert.are.equal("api", err.kind)
+        assert.are.equal(code, err.code)
+        assert.truthy(err.request_id:find("^%x+%-%x+%-4%x+%-%x+%-%x+$"))
+        assert.are.equal("string", type(err.message))
+        assert.truthy(tostring(err):find(code, 1, true))
+    end
+
+    it("passes AuthFailure.SignatureFailure", function()
+        expect_code("AuthFailure.SignatureFailure",
+            client({ secret_key = "WrongKey" }):describe_oidc())
+    end)
+
+    it("passes AuthFailure.SecretIdNotFound", function()
+        expect_code("AuthFailure.SecretIdNotFound",
+            client({ secret_id = "AKIDUnknown" }):describe_oidc())
+    end)
+
+    it("passes AuthFailure.TokenFailure", function()
+        expect_code("AuthFailure.TokenFailure", client({ token = "x" }):describe_oidc())
+    end)
+
+    it("accepts a temporary credential with its token", function()
+        assert(client({ secret_id = "AKIDTemporaryCredential0000000001",
+            secret_key = "TemporarySecret0001", token = TOKEN }):describe_oidc())
+    end)
+
+    it("passes AuthFailure.SignatureExpire", function()
+        emu:admin("POST", "/_emulator/clock", { offset = 3600 })
+        expect_code("AuthFailure.SignatureExpire", client():describe_oidc())
+    end)
+
+    it("passes InvalidAction", function()
+        expect_code("InvalidAction", client():call("DescribeEverything", {}))
+    end)
+
+    it("passes MissingParameter", function()
+        expect_code("MissingParameter", client():call("UpdateUserOIDCConfig", {}))
+    end)
+
+    it("passes UnknownParameter", function()
+        expect_code("UnknownParameter",
+            client():call("DescribeUserOIDCConfig", { Extra = 1 }))
+    end)
+
+    it("passes InvalidParameterValue.IdentityUrlError", function()
+        local params = oidc_params()
+        local wire = {
+            IdentityUrl = "http://sso.example.com", IdentityKey = params.identity_key,
+            ClientId = "c", AuthorizationEndpoint = params.authorization_endpoint,
+            ResponseType = "id_token", ResponseMode = "form_post", MappingFiled = "sub",
+        }
+        expect_code("InvalidParameterValue.IdentityUrlError",
+            client():call("CreateUserOIDCConfig", wire))
+    end)
+
+    it("passes InvalidParameterValue.IdentityKeyError", function()
+        local params = oidc_params()
+        local wire = {
+            IdentityUrl = params.identity_url, IdentityKey = "bm90IGEgandrcw==",
+            ClientId = "c", AuthorizationEndpoint = params.authorization_endpoint,
+            ResponseType = "id_token", ResponseMode = "form_post", MappingFiled = "sub",
+        }
+        expect_code("InvalidParameterValue.IdentityKeyError",
+            client():call("CreateUserOIDCConfig", wire))
+    end)
+
+    it("passes LimitExceeded.IdentityFull", function()
+        local c = client()
+        assert(c:create_oidc(oidc_params()))
+        expect_code("LimitExceeded.IdentityFull", c:create_oidc(oidc_params()))
+    end)
+
+    it("passes RequestLimitExceeded", function()
+        emu:fault({ fault = "throttle" })
+        expect_code("RequestLimitExceeded", client():describe_oidc())
+    end)
+
+    it("passes the emulator's own rate limit", function()
+        local c = client()
+        local last_err
+        for _ = 1, 25 do
+            local _, err = c:describe_oidc()
+            last_err = err or last_err
+        end
+        assert.is_table(last_err)
+        assert.are.equal("RequestLimitExceeded", last_err.code)
+    end)
+
+    it("passes InvalidParameterValue.NameError", function()
+        expect_code("InvalidParameterValue.NameError",
+            client():call("DescribeOIDCConfig", { Name = "bad name!" }))
+    end)
+end)
+
+
+describe("HTTPS", function()
+    local emu, pki, other
+
+    setup(function()
+        local dir = helpers.tmpdir()
+        pki = helpers.make_ca(dir)
+        other = helpers.make_ca(helpers.tmpdir())
+        emu = helpers.start_emulator({ tls = { cert = pki.cert, key = pki.key } })
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    it("runs the flow with the test CA", function()
+        assert.truthy(emu.url:find("^https://"))
+        run_oidc_flow(emu, { endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, ca_file = pki.ca_file })
+    end)
+
+    it("fails with the wrong CA", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, ca_file = other.ca_file })
+        local res, err = client:describe_oidc()
+        assert.is_nil(res)
+        assert.are.equal("transport", err.kind)
+        assert.are.equal("CURLE_PEER_FAILED_VERIFICATION", err.code)
+        assert.are.equal(0, #emu:requests())
+    end)
+
+    it("fails without the test CA", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+        local _, err = client:describe_oidc()
+        assert.are.equal("transport", err.kind)
+        assert.are.equal("CURLE_PEER_FAILED_VERIFICATION", err.code)
+    end)
+
+    it("fails with a missing CA file", function()
+        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, ca_file = "/nonexistent/ca.pem" })
+        local _, err = client:describe_oidc()
+        assert.are.equal("transport", err.kind)
+        assert.is_string(err.message)
+    end)
+
+    it("fails for a host name the certificate lacks", function()
+        local dir = helpers.tmpdir()
+        local wrong = helpers.make_ca(dir, { names = { "other.example.com" } })
+        local bad = helpers.start_emulator({ tls = { cert = wrong.cert, key = wrong.key } })
+        local client = cam.new({ endpoint = bad.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, ca_file = wrong.ca_file })
+        local _, err = client:describe_oidc()
+        bad:stop()
+        assert.are.equal("transport", err.kind)
+        assert.are.equal("CURLE_PEER_FAILED_VERIFICATION", err.code)
+    end)
+end)
+
+
+describe("transport faults", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    local function client(extra)
+        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, timeout = 5 }
+        for k, v in pairs(extra or {}) do
+            opts[k] = v
+        end
+        return cam.new(opts)
+    end
+
+    it("reports a refused connection", function()
+        local port = helpers.free_port()
+        local c = cam.new({ endpoint = "http://127.0.0.1:" .. port,
+            secret_id = helpers.DEMO_ID, secret_key = SECRET_KEY })
+        local res, err = c:describe_oidc()
+        assert.is_nil(res)
+        assert.are.equal("transport", err.kind)
+        assert.are.equal("CURLE_COULDNT_CONNECT", err.code)
+        assert.is_false(err.request_sent)
+    end)
+
+    it("times out on a server that never answers", function()
+        emu:fault({ fault = "hang" })
+        local started = os.time()
+        local _, err = client({ timeout = 1 }):describe_oidc()
+        assert.are.equal("transport", err.kind)
+        assert.are.equal("CURLE_OPERATION_TIMEDOUT", err.code)
+        assert.is_true(os.time() - started <= 4)
+    end)
+
+    it("does not follow a redirect", function()
+        local target = helpers.start_emulator()
+        emu:fault({ fault = "redirect", location = target.url .. "/" })
+        local res, err = client():describe_oidc()
+        local target_requests = #target:requests()
+        target:stop()
+        assert.is_nil(res)
+        assert.are.equal("http", err.kind)
+        assert.are.equal(302, err.status)
+        assert.truthy(err.message:find("not followed", 1, true))
+        assert.are.equal(0, target_requests)
+    end)
+
+    it("caps the response body", function()
+        emu:fault({ fault = "oversized", bytes = 2 * 1024 * 1024 })
+        local _, err = client():describe_oidc()
+        assert.are.equal("transport", err.kind)
+        assert.are.equal("CURLE_FILESIZE_EXCEEDED", err.code)
+    end)
+
+    it("honours a larger response cap", function()
+        emu:fault({ fault = "oversized", bytes = 2 * 1024 * 1024 })
+        local res = client({ max_response_size = 4 * 1024 * 1024 }):describe_oidc()
+        assert.is_table(res)
+    end)
+
+    it("reports a body that is not JSON", function()
+        emu:fault({ fault = "non_json" })
+        local _, err = client():describe_oidc()
+        assert.are.equal("http", err.kind)
+        assert.are.equal("InvalidResponse", err.code)
+    end)
+
+    it("reports an HTTP 503", function()
+        emu:fault({ fault = "status", status = 503 })
+        local _, err = client():describe_oidc()
+        assert.are.equal("http", err.kind)
+        assert.are.equal(503, err.status)
+    end)
+
+    it("reports a reset before the answer", function()
+        emu:fault({ fault = "reset_before" })
+        local _, err = client():describe_oidc()
+        assert.are.equal("transport", err.kind)
+        assert.is_true(err.request_sent)
+    end)
+
+    it("works again after a fault", function()
+        local c = client()
+        emu:fault({ fault = "reset_after" })
+        assert.is_nil((c:describe_oidc()))
+        assert.is_table(c:describe_oidc())
+    end)
+end)
+
+
+describe("secrets", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    it("never appear in errors or logs", function()
+        local lines, texts = {}, {}
+        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, token = TOKEN, timeout = 1,
+            logger = capture_logger(lines) }
+        local c = cam.new(opts)
+        local signature = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, token = TOKEN, dry_run = true })
+        local request = assert(signature:describe_oidc())
+        local sig = request.headers.Authorization:match("Signature=(%x+)")
+
+        local function collect(res, err)
+            if err then
+                texts[#texts + 1] = tostring(err)
+                texts[#texts + 1] = err.message
+            end
+        end
+
+        collect(c:describe_oidc())
+        for _, fault in ipairs({ { fault = "throttle" }, { fault = "non_json" },
+                { fault = "status", status = 500 }, { fault = "reset_before" },
+                { fault = "hang" }, { fault = "oversized", bytes = 2 * 1024 * 1024 } }) do
+            emu:fault(fault)
+            collect(c:describe_oidc())
+            emu:clear_faults()
+        end
+        local params = oidc_params()
+        params.client_id = "-"
+        collect(c:update_oidc(params))
+        collect(cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY .. " ", logger = capture_logger(lines) }):describe_oidc())
+
+        assert.is_true(#texts >= 8)
+        assert.is_true(#lines >= 8)
+        for _, text in ipairs(texts) do
+            assert.is_nil(text:find(SECRET_KEY, 1, true))
+            assert.is_nil(text:find(TOKEN, 1, true))
+            assert.is_nil(text:find(sig, 1, true))
+        end
+        for _, line in ipairs(lines) do
+            assert.is_nil(line:find(SECRET_KEY, 1, true))
+            assert.is_nil(line:find(TOKEN, 1, true))
+            assert.is_nil(line:find("Signature=", 1, true))
+        end
+    end)
+end)
