@@ -27,7 +27,7 @@ HEADERS    = $(wildcard csrc/*.h)
 OBJECTS    = $(SOURCES:csrc/%.c=$(BUILD)/%.o)
 MODULE     = $(BUILD)/cam/core.so
 
-.PHONY: all deps demo check test clean
+.PHONY: all deps demo check test check-asan clean
 
 all: $(MODULE)
 
@@ -52,6 +52,19 @@ check: deps
 
 test: all
 	@.ci/check.sh
+
+# The suite against a core built with AddressSanitizer and
+# UndefinedBehaviorSanitizer. The interpreter is not instrumented, so the
+# ASan runtime is preloaded; leak checking is left to valgrind.
+SANITIZE   = -fsanitize=address,undefined -fno-sanitize-recover=all \
+             -fno-omit-frame-pointer
+check-asan: deps
+	@$(MAKE) --no-print-directory all BUILD=build/asan/$(LUA_PC) \
+	    OPTFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="-shared $(SANITIZE)"
+	@LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    .ci/check.sh --cpath="build/asan/$(LUA_PC)/?.so"
 
 clean:
 	rm -rf build

@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make pkg-config openssl liblua5.4-dev lua5.4 libcurl4-openssl-dev
-libssl-dev lua-cjson lua-luaossl lua-cqueues lua-socket lua-busted nodejs npm"
+libssl-dev lua-cjson lua-luaossl lua-cqueues lua-socket lua-busted"
 
 missing=""
 for p in $PACKAGES; do
@@ -16,6 +16,12 @@ for p in $PACKAGES; do
         missing="$missing $p"
     fi
 done
+
+# Node.js may come from Debian or from another package source that bundles
+# npm in its nodejs package, so the commands are what counts.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
 
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,1044 @@
+--- Checks of CAM OIDC parameters before a request is signed.
+--
+-- Each check takes the caller's parameter table, accepts the API's wire
+-- names (`IdentityUrl`) and their Lua names (`identity_url`), and returns
+-- either a new table with wire names only, ready for `cam.json.encode`, or
+-- `nil` and the list of every problem found. A problem is a table
+-- `{ field = <wire name>, message = <what is wrong and what to do> }`.
+-- Problems are sorted by field and then by message.
+--
+-- Conventions shared by all checks:
+--
+-- * A value equal to `json.null` counts as absent, so that a decoded describe
+--   result never sends `null`.
+-- * Every string must be well-formed UTF-8. Lengths count code points.
+-- * Messages quote offending values, cut to 60 bytes, but never the content
+--   of `IdentityKey`.
+-- @module cam.validate
+
+local core = require("cam.core")
+local json = require("cam.json")
+
+local byte = string.byte
+local concat = table.concat
+local error = error
+local find = string.find
+local format = string.format
+local gsub = string.gsub
+local lower = string.lower
+local next = next
+local pairs = pairs
+local sort = table.sort
+local sub = string.sub
+local tonumber = tonumber
+local tostring = tostring
+local type = type
+local base64_decode = core.base64_decode
+local utf8_len = core.utf8_len
+local utf8_valid = core.utf8_valid
+
+local _M = {}
+
+local MAX_CLIENT_ID = 64
+local MAX_MAPPING_FILED = 255
+local MAX_DESCRIPTION = 255
+local MAX_NAME = 128
+local MAX_QUOTED = 60
+
+local SCOPES = { openid = true, email = true, profile = true }
+local DEFAULT_SCOPE = "openid"
+
+-- Output fields of the describe actions. Passing a describe result back
+-- into a create or update is a likely mistake, so they get their own message.
+local DESCRIBE_OUTPUTS = { ProviderType = true, Status = true, RequestId = true }
+
+local KEY_FIX = "encode the JWKS with cam.identity_key(jwks)"
+
+
+-- Text helpers -----------------------------------------------------------
+
+--- Quote a string for a message: cut to MAX_QUOTED bytes on a character
+-- boundary, with control characters shown as \xNN.
+local function quote(s)
+    if #s > MAX_QUOTED then
+        local cut = MAX_QUOTED
+        local b = byte(s, cut + 1)
+
+        -- Step back over UTF-8 continuation bytes (0x80 to 0xBF).
+        while cut > 0 and b >= 0x80 and b < 0xC0 do
+            b = byte(s, cut)
+            cut = cut - 1
+        end
+        s = sub(s, 1, cut) .. "..."
+    end
+
+    s = gsub(s, "[%z\1-\31\127]", function(c)
+        return format("\\x%02X", byte(c))
+    end)
+    return "'" .. s .. "'"
+end
+
+
+--- Describe what a value is, for "got ..." in messages.
+local function describe(value)
+    local kind = type(value)
+
+    if kind == "string" then
+        return "the string " .. quote(value)
+    end
+    if kind == "number" or kind == "boolean" then
+        return kind .. " " .. tostring(value)
+    end
+    return kind
+end
+
+
+--- Decode the code point at byte `i` of a valid UTF-8 string.
+-- @treturn number the code point
+-- @treturn number the byte index of the next character
+local function code_point_at(s, i)
+    local b1, b2, b3, b4 = byte(s, i, i + 3)
+
+    if b1 < 0x80 then
+        return b1, i + 1
+    end
+    if b1 < 0xE0 then
+        return (b1 - 0xC0) * 0x40 + (b2 - 0x80), i + 2
+    end
+    if b1 < 0xF0 then
+        return ((b1 - 0xE0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80), i + 3
+    end
+    return (((b1 - 0xF0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80)) * 0x40
+        + (b4 - 0x80), i + 4
+end
+
+
+--- Find the first character of a valid UTF-8 string that `allowed` rejects.
+-- @treturn[1] string the character
+-- @treturn[1] number its position, counted in characters from 1
+-- @treturn[2] nil when every character is allowed
+local function first_disallowed(s, allowed)
+    local i = 1
+    local position = 1
+
+    while i <= #s do
+        local point, next_i = code_point_at(s, i)
+
+        if not allowed(point) then
+            return sub(s, i, next_i - 1), position
+        end
+        i = next_i
+        position = position + 1
+    end
+    return nil
+end
+
+
+--- Count the items of `t` when its keys are exactly 1..n, else return nil.
+local function list_length(t)
+    local count = 0
+
+    for key in next, t do
+        if type(key) ~= "number" then
+            return nil
+        end
+        count = count + 1
+    end
+    for i = 1, count do
+        if t[i] == nil then
+            return nil
+        end
+    end
+    return count
+end
+
+
+local function is_ascii_alphanumeric(point)
+    return (point >= 0x30 and point <= 0x39)
+        or (point >= 0x41 and point <= 0x5A)
+        or (point >= 0x61 and point <= 0x7A)
+end
+
+
+local function is_cjk_ideograph(point)
+    return (point >= 0x4E00 and point <= 0x9FFF)
+        or (point >= 0x3400 and point <= 0x4DBF)
+        or (point >= 0xF900 and point <= 0xFAFF)
+        or (point >= 0x20000 and point <= 0x2FA1F)
+end
+
+
+-- Value checks -----------------------------------------------------------
+--
+-- Each check takes the value (never nil or json.null), a list to append
+-- messages to and, for list items, a label such as "item 2" that starts each
+-- message. It returns the wire value, or nil after appending.
+
+local function add(messages, label, text)
+    messages[#messages + 1] = label and (label .. " " .. text) or text
+end
+
+
+local function check_string(value, messages, label)
+    if type(value) ~= "string" then
+        add(messages, label, "must be a string, got " .. describe(value))
+        return nil
+    end
+
+    local ok, offset = utf8_valid(value)
+    if not ok then
+        add(messages, label, "is not valid UTF-8 (invalid byte at offset "
+            .. offset .. "); pass UTF-8 text")
+        return nil
+    end
+    return value
+end
+
+
+-- Unicode white space that a copied URL may carry: no-break space, ogham
+-- space mark, the U+2000 block spaces and zero-width space, line and
+-- paragraph separators, narrow no-break space, medium mathematical space,
+-- ideographic space and the byte order mark.
+local UNICODE_SPACES = {
+    "\194\160", "\225\154\128", "\226\128[\128-\139\168\169\175]",
+    "\226\129\159", "\227\128\128", "\239\187\191",
+}
+
+
+local function has_white_space(s)
+    if find(s, "[%z\1-\32\127]") then
+        return true
+    end
+    for i = 1, #UNICODE_SPACES do
+        if find(s, UNICODE_SPACES[i]) then
+            return true
+        end
+    end
+    return false
+end
+
+
+--- Check the authority (`host[:port]`) of an https URL. The host's
+-- characters are not checked when the URL contains white space, which is
+-- already reported.
+local function check_authority(authority, messages, spaced)
+    if find(authority, "@", 1, true) then
+        messages[#messages + 1] = "must not contain user information"
+            .. " (user@ before the host); remove it"
+        return
+    end
+
+    local host, port = authority:match("^(%[[%x:%.]+%])(.*)$")
+    if host == nil then
+        host, port = authority:match("^([^:]*)(.*)$")
+    end
+
+    if host == "" then
+        messages[#messages + 1] = "has no host; write it as https://host/path"
+    elseif not spaced and not find(host, "^%[")
+            and (not find(host, "^[0-9A-Za-z.-]+$")
+            or find(host, "^%.") or find(host, "..", 1, true)) then
+        messages[#messages + 1] = "has an invalid host " .. quote(host)
+            .. "; use ASCII letters, digits, '-' and '.', with an"
+            .. " internationalised name in its xn-- form"
+    end
+
+    if port ~= "" then
+        local number = port:match("^:(%d%d?%d?%d?%d?)$")
+        if number == nil or tonumber(number) < 1 or tonumber(number) > 65535 then
+            messages[#messages + 1] = "has an invalid port " .. quote(port)
+                .. "; use a number from 1 to 65535 or leave the port out"
+        end
+    end
+end
+
+
+--- Check an IdP URL (`IdentityUrl`, `AuthorizationEndpoint`).
+-- The value is sent as given, because the issuer is compared byte for byte
+-- with the `iss` claim of ID tokens. For the same reason only the lowercase
+-- scheme `https://` is accepted, although RFC 3986 lets a scheme be written
+-- in any case: `HTTPS://` is treated as a typing mistake.
+local function check_url(value, messages)
+    if check_string(value, messages) == nil then
+        return nil
+    end
+
+    local count = #messages
+    local scheme, rest = value:match("^(%a[%w+.-]*)://(.*)$")
+
+    if scheme == nil then
+        messages[#messages + 1] = "must be an absolute https:// URL such as"
+            .. " https://idp.example.com, got " .. quote(value)
+        return nil
+    end
+    if scheme ~= "https" then
+        messages[#messages + 1] = (lower(scheme) == "https"
+            and "must start with https:// in lowercase, got "
+            or "must use https://, got ") .. quote(value)
+    end
+
+    local spaced = has_white_space(value)
+    if spaced then
+        messages[#messages + 1] = "must not contain white space or control"
+            .. " characters; remove them or percent-encode them"
+    end
+
+    local authority = rest:match("^[^/?#]*")
+    check_authority(authority, messages, spaced)
+
+    if find(rest, "?", 1, true) then
+        messages[#messages + 1] = "must not contain a query (?...); remove it"
+    end
+    if find(rest, "#", 1, true) then
+        messages[#messages + 1] = "must not contain a fragment (#...); remove it"
+    end
+
+    if #messages > count then
+        return nil
+    end
+    return value
+end
+
+
+local function is_client_id_char(point)
+    return is_ascii_alphanumeric(point)
+        or point == 0x2E or point == 0x2D or point == 0x5F      -- . - _
+        or point == 0x3A or point == 0x2F                       -- : /
+end
+
+
+--- Check one client ID: letters, digits and `.-_:/`, starting with a letter
+-- or digit, 1 to 64 characters.
+local function check_client_id(value, messages, label)
+    if check_string(value, messages, label) == nil then
+        return nil
+    end
+
+    local count = #messages
+
+    if value == "" then
+        add(messages, label, "must not be empty; pass the client ID"
+            .. " registered at the IdP")
+        return nil
+    end
+
+    local length = utf8_len(value)
+    if length > MAX_CLIENT_ID then
+        add(messages, label, "must be at most " .. MAX_CLIENT_ID
+            .. " characters, got " .. length)
+    end
+
+    local char, position = first_disallowed(value, is_client_id_char)
+    if char ~= nil then
+        add(messages, label, "contains " .. quote(char) .. " at character "
+            .. position .. "; use only letters, digits and . - _ : /")
+    elseif not is_ascii_alphanumeric(byte(value, 1)) then
+        add(messages, label, "must start with a letter or digit, got "
+            .. quote(value))
+    end
+
+    if #messages > count then
+        return nil
+    end
+    return value
+end
+
+
+local function is_mapping_char(point)
+    return is_ascii_alphanumeric(point) or is_cjk_ideograph(point)
+        or point == 0x40 or point == 0x26 or point == 0x5F       -- @ & _
+        or point == 0x5B or point == 0x5D or point == 0x2D       -- [ ] -
+end
+
+
+--- Check MappingFiled: 1 to 255 ASCII letters, digits, CJK ideographs and
+-- `@ & _ [ ] -`.
+local function check_mapping_filed(value, messages)
+    if check_string(value, messages) == nil then
+        return nil
+    end
+
+    local count = #messages
+    local length = utf8_len(value)
+
+    if length == 0 then
+        messages[#messages + 1] = "must not be empty; name the ID token claim"
+            .. " that becomes the sub-user name, such as sub or name"
+        return nil
+    end
+    if length > MAX_MAPPING_FILED then
+        messages[#messages + 1] = "must be at most " .. MAX_MAPPING_FILED
+            .. " characters, got " .. length
+    end
+
+    local char, position = first_disallowed(value, is_mapping_char)
+    if char ~= nil then
+        messages[#messages + 1] = "contains " .. quote(char) .. " at character "
+            .. position .. "; use only ASCII letters, digits, CJK ideographs"
+            .. " and @ & _ [ ] -"
+    end
+
+    if #messages > count then
+        return nil
+    end
+    return value
+end
+
+
+local function check_description(value, messages)
+    if check_string(value, messages) == nil then
+        return nil
+    end
+
+    local length = utf8_len(value)
+    if length > MAX_DESCRIPTION then
+        messages[#messages + 1] = "must be at most " .. MAX_DESCRIPTION
+            .. " characters, got " .. length
+        return nil
+    end
+    return value
+end
+
+
+local function check_response_type(value, messages)
+    if check_string(value, messages) == nil then
+        return nil
+    end
+
+    if value ~= "id_token" then
+        messages[#messages + 1] = "must be 'id_token', the only value the API"
+            .. " accepts, got " .. quote(value) .. "; or leave it out"
+        return nil
+    end
+    return value
+end
+
+
+local function check_response_mode(value, messages)
+    if check_string(value, messages) == nil then
+        return nil
+    end
+
+    if value ~= "form_post" and value ~= "fragment" then
+        messages[#messages + 1] = "must be 'form_post' (the default) or"
+            .. " 'fragment', got " .. quote(value)
+        return nil
+    end
+    return value
+end
+
+
+--- Check AutoRotateKey: 0, 1 or a boolean, sent as the integer 0 or 1.
+local function check_auto_rotate_key(value, messages)
+    -- The literals are integers on Lua 5.3 and later, whatever subtype the
+    -- caller's number had.
+    if value == true or value == 1 then
+        return 1
+    end
+    if value == false or value == 0 then
+        return 0
+    end
+
+    messages[#messages + 1] = "must be 0, 1 or a boolean, got "
+        .. describe(value)
+    return nil
+end
+
+
+--- Check a list of strings: a table with keys 1..n whose items are distinct
+-- and pass `check_item`. Returns a copy marked as a JSON array.
+local function check_string_list(value, messages, check_item, example)
+    if type(value) == "string" then
+        messages[#messages + 1] = "must be a list of strings, got "
+            .. describe(value) .. "; pass a list such as " .. example
+        return nil
+    end
+    if type(value) ~= "table" then
+        messages[#messages + 1] = "must be a list of strings such as "
+            .. example .. ", got " .. describe(value)
+        return nil
+    end
+
+    local length = list_length(value)
+    if length == nil then
+        messages[#messages + 1] = "must be a list (a table with keys 1..n)"
+            .. " such as " .. example .. ", got a table with other keys"
+        return nil
+    end
+
+    local count = #messages
+    local copy = {}
+    local seen = {}
+
+    for i = 1, length do
+        local item = check_item(value[i], messages, "item " .. i)
+
+        if item ~= nil then
+            if seen[item] then
+                messages[#messages + 1] = "item " .. i .. " " .. quote(item)
+                    .. " repeats item " .. seen[item] .. "; list each value once"
+            else
+                seen[item] = i
+            end
+        end
+        copy[i] = item
+    end
+
+    if #messages > count then
+        return nil
+    end
+    return json.array(copy)
+end
+
+
+local function check_scope_item(value, messages, label)
+    if check_string(value, messages, label) == nil then
+        return nil
+    end
+
+    if not SCOPES[value] then
+        add(messages, label, "is " .. quote(value) .. "; allowed values are"
+            .. " openid, email and profile")
+        return nil
+    end
+    return value
+end
+
+
+--- Check Scope. An empty list means the API's default, `{ "openid" }`.
+local function check_scope(value, messages)
+    local scope = check_string_list(value, messages, check_scope_item,
+        "{ 'openid', 'email' }")
+
+    if scope ~= nil and #scope == 0 then
+        scope[1] = DEFAULT_SCOPE
+    end
+    return scope
+end
+
+
+--- Check the role-SSO ClientId: a non-empty list of distinct client IDs.
+local function check_client_id_list(value, messages)
+    local ids = check_string_list(value, messages, check_client_id,
+        "{ 'my-client-id' }")
+
+    if ids ~= nil and #ids == 0 then
+        messages[#messages + 1] = "must not be empty; list the client IDs"
+            .. " registered at the IdP"
+        return nil
+    end
+    return ids
+end
+
+
+local function is_name_char(point)
+    return is_ascii_alphanumeric(point)
+        or point == 0x2B or point == 0x3D or point == 0x2C       -- + = ,
+        or point == 0x2E or point == 0x40 or point == 0x2D       -- . @ -
+        or point == 0x5F                                         -- _
+end
+
+
+--- Check an identity provider name: 1 to 128 of letters, digits, `+=,.@-_`.
+local function check_name(value, messages)
+    if check_string(value, messages) == nil then
+        return nil
+    end
+
+    local count = #messages
+    local length = utf8_len(value)
+
+    if length == 0 then
+        messages[#messages + 1] = "must not be empty; pass the identity"
+            .. " provider name"
+        return nil
+    end
+    if length > MAX_NAME then
+        messages[#messages + 1] = "must be at most " .. MAX_NAME
+            .. " characters, got " .. length
+    end
+
+    local char, position = first_disallowed(value, is_name_char)
+    if char ~= nil then
+        messages[#messages + 1] = "contains " .. quote(char) .. " at character "
+            .. position .. "; use only letters, digits and + = , . @ - _"
+    end
+
+    if #messages > count then
+        return nil
+    end
+    return value
+end
+
+
+--- Check IdentityKey: standard base64 of a JWKS, a JSON object whose `keys`
+-- array is non-empty and whose members are objects with a string `kty`.
+-- Messages never quote the value, which may be long and is key material.
+local function check_identity_key(value, messages)
+    if type(value) ~= "string" then
+        messages[#messages + 1] = "must be a string, got " .. type(value)
+            .. "; " .. KEY_FIX
+        return nil
+    end
+
+    local problem
+    if value == "" then
+        problem = "must not be empty"
+    elseif find(value, "[%s]") then
+        problem = "is not standard base64: it contains white space or line"
+            .. " breaks"
+    elseif find(value, "[-_]") then
+        problem = "is not standard base64: it uses the URL-safe alphabet"
+            .. " (- and _ in place of + and /)"
+    elseif #value % 4 ~= 0 then
+        problem = "is not standard base64: its length " .. #value
+            .. " is not a multiple of 4, so = padding is missing"
+    end
+
+    local text, decode_err
+    if problem == nil then
+        text, decode_err = base64_decode(value)
+        if text == nil then
+            problem = "is not standard base64 (" .. decode_err .. ")"
+        end
+    end
+    if problem ~= nil then
+        messages[#messages + 1] = problem .. "; " .. KEY_FIX
+        return nil
+    end
+
+    local jwks, json_err = json.decode(text)
+    if jwks == nil then
+        messages[#messages + 1] = "does not decode to JSON (" .. json_err
+            .. "); " .. KEY_FIX
+        return nil
+    end
+    if type(jwks) ~= "table" or json.is_array(jwks) then
+        messages[#messages + 1] = "decodes to JSON that is not an object;"
+            .. " expected a JWKS such as {\"keys\": [...]}; " .. KEY_FIX
+        return nil
+    end
+
+    local keys = jwks.keys
+    local defect
+    if keys == nil then
+        defect = "no keys array"
+    elseif type(keys) == "table" and next(keys) == nil then
+        -- `{}` as well as `[]`: an empty Lua table encodes as an object.
+        defect = "an empty keys array"
+    elseif not json.is_array(keys) then
+        defect = "keys that is not an array"
+    end
+    if defect ~= nil then
+        messages[#messages + 1] = "decodes to a JWKS with " .. defect
+            .. "; include the IdP's signing keys and " .. KEY_FIX
+        return nil
+    end
+
+    local count = #messages
+    for i = 1, #keys do
+        local key = keys[i]
+
+        if type(key) ~= "table" or json.is_array(key) then
+            messages[#messages + 1] = "key " .. i .. " of the JWKS is not an"
+                .. " object; each key must be a JWK such as {\"kty\": \"RSA\", ...}"
+        elseif type(key.kty) ~= "string" then
+            messages[#messages + 1] = "key " .. i .. " of the JWKS has no kty"
+                .. " string; each key must name its type, such as \"RSA\""
+        end
+    end
+
+    if #messages > count then
+        return nil
+    end
+    return value
+end
+
+
+-- Field tables -----------------------------------------------------------
+--
+-- `lua` lists the Lua names of a field, `required` gives the fix for a
+-- missing value, and `default` makes the value when the field is absent.
+
+local function default_scope()
+    return json.array({ DEFAULT_SCOPE })
+end
+
+local function default_response_type()
+    return "id_token"
+end
+
+local function default_response_mode()
+    return "form_post"
+end
+
+
+local USER_OIDC_FIELDS = {
+    {
+        wire = "IdentityUrl", lua = { "identity_url" }, check = check_url,
+        required = "pass the IdP's issuer URL, such as https://idp.example.com",
+    },
+    {
+        wire = "IdentityKey", lua = { "identity_key" },
+        check = check_identity_key,
+        required = "pass the IdP's JWKS, encoded with cam.identity_key(jwks)",
+    },
+    {
+        wire = "ClientId", lua = { "client_id" }, check = check_client_id,
+        required = "pass the client ID registered at the IdP",
+    },
+    {
+        wire = "AuthorizationEndpoint", lua = { "authorization_endpoint" },
+        check = check_url,
+        required = "pass the IdP's authorization_endpoint URL",
+    },
+    {
+        wire = "ResponseType", lua = { "response_type" },
+        check = check_response_type, default = default_response_type,
+    },
+    {
+        wire = "ResponseMode", lua = { "response_mode" },
+        check = check_response_mode, default = default_response_mode,
+    },
+    {
+        wire = "MappingFiled", lua = { "mapping_field", "mapping_filed" },
+        check = check_mapping_filed,
+        required = "name the ID token claim that becomes the sub-user name,"
+            .. " such as sub or name",
+    },
+    {
+        wire = "Scope", lua = { "scope" }, check = check_scope,
+        default = default_scope,
+    },
+    {
+        wire = "Description", lua = { "description" },
+        check = check_description,
+    },
+    {
+        wire = "AutoRotateKey", lua = { "auto_rotate_key" },
+        check = check_auto_rotate_key,
+    },
+}
+
+local ROLE_OIDC_FIELDS = {
+    {
+        wire = "Name", lua = { "name" }, check = check_name,
+        required = "pass the identity provider name",
+    },
+    {
+        wire = "IdentityUrl", lua = { "identity_url" }, check = check_url,
+        required = "pass the IdP's issuer URL, such as https://idp.example.com",
+    },
+    {
+        wire = "ClientId", lua = { "client_id", "client_ids" },
+        check = check_client_id_list,
+        required = "pass the list of client IDs registered at the IdP",
+    },
+    {
+        wire = "IdentityKey", lua = { "identity_key" },
+        check = check_identity_key,
+        required = "pass the IdP's JWKS, encoded with cam.identity_key(jwks)",
+    },
+    {
+        wire = "Description", lua = { "description" },
+        check = check_description,
+    },
+    {
+        wire = "AutoRotateKey", lua = { "auto_rotate_key" },
+        check = check_auto_rotate_key,
+    },
+}
+
+local NAME_FIELDS = {
+    {
+        wire = "Name", lua = { "name" }, check = check_name,
+        required = "pass the identity provider name",
+    },
+}
+
+
+--- Build the lookup tables of a field table: accepted name to field, and the
+-- sorted lists of all accepted names and of the wire names.
+local function index_fields(fields)
+    local by_name = {}
+    local names = {}
+    local wire_names = {}
+
+    for i = 1, #fields do
+        local field = fields[i]
+
+        by_name[field.wire] = field
+        names[#names + 1] = field.wire
+        wire_names[#wire_names + 1] = field.wire
+        for j = 1, #field.lua do
+            by_name[field.lua[j]] = field
+            names[#names + 1] = field.lua[j]
+        end
+    end
+    sort(names)
+    sort(wire_names)
+
+    return { fields = fields, by_name = by_name, names = names,
+        wire_names = wire_names }
+end
+
+local USER_OIDC = index_fields(USER_OIDC_FIELDS)
+local ROLE_OIDC = index_fields(ROLE_OIDC_FIELDS)
+local NAME_ONLY = index_fields(NAME_FIELDS)
+
+
+-- Did you mean -----------------------------------------------------------
+
+--- Optimal string alignment distance: the Levenshtein distance where
+-- swapping two adjacent characters also costs one edit.
+local function edit_distance(a, b, limit)
+    local la, lb = #a, #b
+    if la - lb > limit or lb - la > limit then
+        return limit + 1
+    end
+
+    local before, previous, current = {}, {}, {}
+    for j = 0, lb do
+        previous[j] = j
+    end
+
+    for i = 1, la do
+        current[0] = i
+        local ca = byte(a, i)
+
+        for j = 1, lb do
+            local cb = byte(b, j)
+            local cost = ca == cb and 0 or 1
+            local best = previous[j - 1] + cost
+
+            if previous[j] + 1 < best then
+                best = previous[j] + 1
+            end
+            if current[j - 1] + 1 < best then
+                best = current[j - 1] + 1
+            end
+            if i > 1 and j > 1 and ca == byte(b, j - 1) and byte(a, i - 1) == cb
+                    and before[j - 2] + 1 < best then
+                best = before[j - 2] + 1
+            end
+            current[j] = best
+        end
+        before, previous, current = previous, current, before
+    end
+    return previous[lb]
+end
+
+
+--- Suggest the candidate closest to a misspelt name.
+-- Candidates are compared without regard to case, with the optimal string
+-- alignment distance (adjacent swaps count as one edit). Only candidates
+-- within max(2, #name / 3) edits, and fewer edits than the name has
+-- characters, qualify. Ties go to a candidate in the same style (wire names
+-- contain capitals, Lua names do not), then to the one closer with case
+-- counted, then to the first in byte order.
+-- @tparam string name the unknown name
+-- @tparam table candidates list of accepted names
+-- @treturn string|nil the best candidate, or nil when none is close enough
+function _M.suggest(name, candidates)
+    if type(name) ~= "string" then
+        return nil
+    end
+
+    local folded = lower(name)
+    local limit = #name / 3
+    if limit < 2 then
+        limit = 2
+    end
+    if limit > #name - 1 then
+        limit = #name - 1
+    end
+
+    local capitals = find(name, "%u") ~= nil
+    local best, best_score
+
+    for i = 1, #candidates do
+        local candidate = candidates[i]
+        local distance = edit_distance(folded, lower(candidate), limit)
+
+        if distance <= limit then
+            local score = {
+                distance,
+                (find(candidate, "%u") ~= nil) == capitals and 0 or 1,
+                edit_distance(name, candidate, #name + #candidate),
+                candidate,
+            }
+            local better = best_score == nil
+            if not better then
+                for k = 1, #score do
+                    if score[k] ~= best_score[k] then
+                        better = score[k] < best_score[k]
+                        break
+                    end
+                end
+            end
+            if better then
+                best, best_score = candidate, score
+            end
+        end
+    end
+    return best
+end
+
+
+-- Field engine -----------------------------------------------------------
+
+--- Show a parameter name in a problem, made safe for one line.
+local function display_name(name)
+    if find(name, "^[%w_.-]+$") and #name <= MAX_QUOTED then
+        return name
+    end
+    if not utf8_valid(name) then
+        return "(a name that is not valid UTF-8)"
+    end
+    return quote(name)
+end
+
+
+local function unknown_name_message(name, spec)
+    if DESCRIBE_OUTPUTS[name] then
+        return "is an output of the describe action and cannot be set;"
+            .. " remove it when passing a describe result back"
+    end
+
+    local hint = _M.suggest(name, spec.names)
+    if hint ~= nil then
+        return "unknown parameter; did you mean '" .. hint .. "'?"
+    end
+    return "unknown parameter; the accepted wire names are "
+        .. concat(spec.wire_names, ", ") .. ", or their snake_case Lua names"
+end
+
+
+local function sort_problems(problems)
+    sort(problems, function(a, b)
+        if a.field ~= b.field then
+            return a.field < b.field
+        end
+        return a.message < b.message
+    end)
+end
+
+
+--- Check params against a field table and build the wire table.
+local function check_params(spec, params, caller)
+    if type(params) ~= "table" then
+        error(caller .. ": params must be a table, got " .. type(params), 3)
+    end
+
+    local problems = {}
+    local supplied = {}
+
+    for name, value in pairs(params) do
+        if type(name) ~= "string" then
+            problems[#problems + 1] = {
+                field = "params",
+                message = "has the " .. describe(name) .. " as a key;"
+                    .. " parameter names are strings such as 'IdentityUrl'",
+            }
+        else
+            local field = spec.by_name[name]
+
+            if field == nil then
+                problems[#problems + 1] = {
+                    field = display_name(name),
+                    message = unknown_name_message(name, spec),
+                }
+            elseif value ~= json.null then
+                local entry = supplied[field.wire]
+                if entry == nil then
+                    supplied[field.wire] = { names = { name }, value = value }
+                else
+                    entry.names[#entry.names + 1] = name
+                end
+            end
+        end
+    end
+
+    local wire = {}
+    for i = 1, #spec.fields do
+        local field = spec.fields[i]
+        local entry = supplied[field.wire]
+        local messages = {}
+
+        if entry ~= nil and #entry.names > 1 then
+            sort(entry.names)
+            messages[1] = "is given more than once, as '"
+                .. concat(entry.names, "' and '") .. "'; pass only one"
+        elseif entry ~= nil then
+            wire[field.wire] = field.check(entry.value, messages)
+        elseif field.default ~= nil then
+            wire[field.wire] = field.default()
+        elseif field.required ~= nil then
+            local names = field.wire .. " or " .. concat(field.lua, " or ")
+            messages[1] = "is required (" .. names .. "); " .. field.required
+        end
+
+        for j = 1, #messages do
+            problems[#problems + 1] = { field = field.wire, message = messages[j] }
+        end
+    end
+
+    if #problems > 0 then
+        sort_problems(problems)
+        return nil, problems
+    end
+    return wire
+end
+
+
+-- Public checks ----------------------------------------------------------
+
+--- Check the parameters of `UpdateUserOIDCConfig` and `CreateUserOIDCConfig`.
+-- Required: IdentityUrl, IdentityKey, ClientId, AuthorizationEndpoint and
+-- MappingFiled. ResponseType defaults to `id_token`, ResponseMode to
+-- `form_post`, and Scope to `{ "openid" }` when absent or empty. Description
+-- and AutoRotateKey are sent only when given. The Lua name of MappingFiled
+-- is `mapping_field`, and the API's spelling `mapping_filed` works too.
+-- @tparam table params the parameters, by wire name or Lua name
+-- @tparam[opt] string action the action name; not used by the checks
+-- @treturn[1] table the parameters by wire name, with Scope marked as a JSON
+--   array
+-- @treturn[2] nil
+-- @treturn[2] table the list of problems, `{ field = ..., message = ... }`,
+--   sorted by field
+-- @raise when `params` is not a table
+function _M.update_oidc(params, action)
+    return check_params(USER_OIDC, params, "validate.update_oidc")
+end
+
+
+--- Check the parameters of `CreateOIDCConfig` and `UpdateOIDCConfig`.
+-- Required: Name, IdentityUrl, ClientId (a non-empty list of distinct client
+-- IDs, Lua name `client_id` or `client_ids`) and IdentityKey. Description
+-- and AutoRotateKey are sent only when given.
+-- @tparam table params the parameters, by wire name or Lua name
+-- @tparam[opt] string action the action name; not used by the checks
+-- @treturn[1] table the parameters by wire name, with ClientId marked as a
+--   JSON array
+-- @treturn[2] nil
+-- @treturn[2] table the list of problems, sorted by field
+-- @raise when `params` is not a table
+function _M.role_oidc(params, action)
+    return check_params(ROLE_OIDC, params, "validate.role_oidc")
+end
+
+
+--- Check the parameters of `DescribeOIDCConfig` and `DeleteOIDCConfig`:
+-- only Name (Lua name `name`).
+-- @tparam table params the parameters
+-- @tparam[opt] string action the action name; not used by the checks
+-- @treturn[1] table `{ Name = ... }`
+-- @treturn[2] nil
+-- @treturn[2] table the list of problems
+-- @raise when `params` is not a table
+function _M.name(params, action)
+    return check_params(NAME_ONLY, params, "validate.name")
+end
+
+
+return _M
