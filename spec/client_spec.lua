@@ -340,38 +340,64 @@ describe("OIDC actions over HTTP", function()
         assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
     end)
 
-    -- Load a fresh copy of the module that reads env instead of os.getenv.
-    local function load_with_env(env)
+    -- Run fn with os.getenv reading env instead of the process environment.
+    local function with_env(env, fn)
         local getenv = os.getenv
         os.getenv = function(name) return env[name] end
-        package.loaded.cam = nil
-        local ok, fresh = pcall(require, "cam")
+        local ok, a, b = pcall(fn)
         os.getenv = getenv
-        package.loaded.cam = cam
-        assert(ok, fresh)
-        return fresh
+        assert(ok, a)
+        return a, b
     end
 
     it("uses environment credentials in cam.update_oidc", function()
-        local fresh = load_with_env({
+        local _, err = with_env({
             TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
             TENCENTCLOUD_CAM_ENDPOINT = emu.url,
-        })
-        local _, err = fresh.update_oidc(oidc_params())
+        }, function()
+            return cam.update_oidc(oidc_params())
+        end)
         assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
     end)
 
+    it("makes a new default client when the environment changes", function()
+        local env = {
+            TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+            TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
+            TENCENTCLOUD_CAM_ENDPOINT = emu.url,
+        }
+        with_env(env, function() return cam.update_oidc(oidc_params()) end)
+        env.TENCENTCLOUD_SECRET_KEY = "ChangedKey"
+        local _, err = with_env(env, function()
+            return cam.update_oidc(oidc_params())
+        end)
+        assert.are.equal("AuthFailure.SignatureFailure", err.code)
+    end)
+
     it("reads the token from TENCENTCLOUD_TOKEN", function()
-        local fresh = load_with_env({
+        local request = with_env({
             TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
             TENCENTCLOUD_TOKEN = TOKEN,
             TENCENTCLOUD_CAM_ENDPOINT = emu.url,
-        })
-        local request = assert(fresh.new({ dry_run = true }):describe_oidc())
+        }, function()
+            return assert(cam.new({ dry_run = true }):describe_oidc())
+        end)
         assert.are.equal(TOKEN, request.headers["X-TC-Token"])
         assert.are.equal(emu.url .. "/", request.url)
+    end)
+
+    it("prefers TENCENTCLOUD_SESSION_TOKEN", function()
+        local request = with_env({
+            TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+            TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
+            TENCENTCLOUD_SESSION_TOKEN = "session",
+            TENCENTCLOUD_TOKEN = TOKEN,
+        }, function()
+            return assert(cam.new({ dry_run = true, endpoint = emu.url }):describe_oidc())
+        end)
+        assert.are.equal("session", request.headers["X-TC-Token"])
     end)
 
     it("uses explicit options in cam.update_oidc", function()
@@ -381,12 +407,42 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("reports missing credentials", function()
-        local fresh = load_with_env({})
-        local client = fresh.new({ endpoint = emu.url })
-        local _, err = client:describe_oidc()
+        local _, err = with_env({}, function()
+            return cam.new({ endpoint = emu.url }):describe_oidc()
+        end)
         assert.are.equal("credentials", err.kind)
         assert.truthy(err.message:find("TENCENTCLOUD_SECRET_ID", 1, true))
         assert.are.equal(0, #emu:requests())
+    end)
+
+    it("names the variable with stray whitespace", function()
+        local _, err = with_env({
+            TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+            TENCENTCLOUD_SECRET_KEY = SECRET_KEY .. "\n",
+        }, function()
+            return cam.new({ endpoint = emu.url }):describe_oidc()
+        end)
+        assert.are.equal("credentials", err.kind)
+        assert.truthy(err.message:find("TENCENTCLOUD_SECRET_KEY", 1, true))
+    end)
+
+    it("closes with the to-be-closed syntax", function()
+        if _VERSION ~= "Lua 5.4" then
+            return pending("to-be-closed variables need Lua 5.4")
+        end
+        local closed = false
+        local transport = {
+            request = function() return nil, { code = "X", message = "x" } end,
+            close = function() closed = true end,
+        }
+        -- Compiled at run time, so the file still loads on Lua 5.1.
+        local block = assert(load([[
+            local cam, opts = ...
+            local client <close> = cam.new(opts)
+        ]]))
+        block(cam, { endpoint = emu.url, transport = transport,
+            secret_id = helpers.DEMO_ID, secret_key = SECRET_KEY })
+        assert.is_true(closed)
     end)
 
     it("rejects a secret key with a trailing newline", function()
