@@ -27,7 +27,8 @@ HEADERS    = $(wildcard csrc/*.h)
 OBJECTS    = $(SOURCES:csrc/%.c=$(BUILD)/%.o)
 MODULE     = $(BUILD)/cam/core.so
 
-.PHONY: all deps demo check test check-asan clean
+.PHONY: all deps demo check test check-asan check-luajit valgrind bench soak \
+        fuzz clean
 
 all: $(MODULE)
 
@@ -65,6 +66,27 @@ check-asan: deps
 	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    .ci/check.sh --cpath="build/asan/$(LUA_PC)/?.so"
+
+# The suite on LuaJIT 2.1, with the core built from the same sources.
+check-luajit: deps
+	@$(MAKE) --no-print-directory all LUA_PC=luajit
+	@.ci/check-luajit.sh
+
+# valgrind memcheck over a scripted run of every public function.
+valgrind: all
+	@.ci/valgrind.sh
+
+# Benchmarks against the official SDK and the floor; see docs/BENCHMARKS.md.
+bench: all
+	@.ci/bench.sh
+
+# The bounded soak run against the emulator; see docs/RELIABILITY.md.
+soak: all
+	@.ci/soak.sh
+
+# libFuzzer targets for the C entry points that take outside bytes.
+fuzz:
+	@.ci/fuzz.sh
 
 clean:
 	rm -rf build

@@ -47,6 +47,7 @@ build = {
         ["cam.credentials"] = "lua/cam/credentials.lua",
         ["cam.endpoint"] = "lua/cam/endpoint.lua",
         ["cam.errors"] = "lua/cam/errors.lua",
+        ["cam.transport.auto"] = "lua/cam/transport/auto.lua",
         ["cam.transport.curl"] = "lua/cam/transport/curl.lua",
         ["cam.json"] = "lua/cam/json.lua",
         ["cam.validate"] = "lua/cam/validate.lua",

@@ -36,9 +36,13 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-# The official Node.js SDK, pinned by spec/interop/package-lock.json, is the
-# second client and signing oracle of the interoperability tests.
-if [ -f spec/interop/package-lock.json ] &&
-        [ ! -d spec/interop/node_modules/tencentcloud-sdk-nodejs-common ]; then
-    npm ci --prefix spec/interop --no-audit --no-fund --loglevel=error
-fi
+# The tests' Node.js programs (the official SDK as a second client and
+# signing oracle, OIDC libraries), each folder pinned by its lock file.
+for lock in spec/*/package-lock.json; do
+    [ -f "$lock" ] || continue
+    dir=$(dirname "$lock")
+    if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules" ]; then
+        npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+        touch "$dir/node_modules"
+    fi
+done

@@ -35,7 +35,7 @@ local _M = {
     DEFAULT_TIMEOUT = 30,
     DEFAULT_CONNECT_TIMEOUT = 10,
     DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024,
-    DEFAULT_TRANSPORT = "curl",
+    DEFAULT_TRANSPORT = "auto",
 }
 
 local CONTENT_TYPE = "application/json"
@@ -56,6 +56,7 @@ local OPTION_TYPES = {
     logger = "function",
     max_response_size = "number",
     transport = { string = true, table = true },
+    allow_blocking = "boolean",
 }
 
 local LANGUAGES = { ["en-US"] = true, ["zh-CN"] = true }
@@ -150,7 +151,8 @@ end
 
 
 --- Create the transport an option names, or check the object given.
-local function make_transport(choice, level)
+-- A named transport's `new` receives the client options.
+local function make_transport(choice, opts, level)
     if type(choice) == "table" then
         if type(choice.request) ~= "function" or type(choice.close) ~= "function" then
             error("cam.new: a transport object needs request and close methods", level)
@@ -165,7 +167,7 @@ local function make_transport(choice, level)
     if not ok then
         error("cam.new: unknown transport '" .. choice .. "': " .. tostring(module), level)
     end
-    return module.new()
+    return module.new(opts)
 end
 
 
@@ -176,8 +178,9 @@ end
 --   `timeout` (seconds, default 30), `connect_timeout` (seconds, default 10),
 --   `ca_file`, `ca_path`, `language` (`"en-US"` or `"zh-CN"`), `dry_run`,
 --   `logger` (`function(level, message, fields)`), `max_response_size`
---   (bytes, default 1 MiB), `transport` (`"curl"`, the default, or a
---   transport object, see `cam.transport.curl`)
+--   (bytes, default 1 MiB), `transport` (`"auto"`, the default, `"curl"`,
+--   or a transport object, see `cam.transport.curl`), `allow_blocking`
+--   (let `"auto"` use blocking libcurl inside nginx request phases)
 -- @treturn table the client
 -- @raise on an unknown option, a wrong type or an invalid endpoint
 function _M.new(opts)
@@ -220,7 +223,7 @@ function _M.new(opts)
         language = opts.language,
         dry_run = opts.dry_run or false,
         logger = opts.logger,
-        transport = make_transport(opts.transport or _M.DEFAULT_TRANSPORT, 3),
+        transport = make_transport(opts.transport or _M.DEFAULT_TRANSPORT, opts, 3),
     }, client_mt)
 end
 
