@@ -2,12 +2,15 @@
  * cam_core.c: the Lua binding, module cam.core.
  *
  * Functions: sign, sha256_hex, hmac_sha256, base64_encode, base64_decode,
- * utf8_valid, utf8_len, utc_date, random_bytes and http_new, whose handle
+ * utf8_valid, utf8_len, utc_date, random_bytes, monotonic, sleep, and
+ * http_new, whose handle
  * has the methods request and close.  Bad arguments raise; runtime
  * failures of a request return nil and an error table.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -278,6 +281,40 @@ static int core_random_bytes(lua_State *L)
         return core_openssl_error(L, "random_bytes");
     lua_pushlstring(L, (const char *)out, (size_t)n);
     return 1;
+}
+
+/* ---- clocks ------------------------------------------------------------ */
+
+/* monotonic() -> seconds from an arbitrary start, for measuring intervals;
+ * never goes back when the wall clock is set. */
+static int core_monotonic(lua_State *L)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return luaL_error(L, "clock_gettime failed");
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+    return 1;
+}
+
+/* sleep(seconds): block the calling thread; fractions allowed.  Meant for
+ * plain Lua; inside nginx the cosocket transport uses ngx.sleep instead. */
+static int core_sleep(lua_State *L)
+{
+    lua_Number seconds = luaL_checknumber(L, 1);
+    struct timespec ts;
+
+    luaL_argcheck(L, seconds >= 0 && seconds <= 86400, 1,
+                  "0 to 86400 seconds expected");
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (lua_Number)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec > 999999999L)
+        ts.tv_nsec = 999999999L;
+    while (nanosleep(&ts, &ts) != 0) {
+        if (errno != EINTR)
+            return luaL_error(L, "nanosleep failed");
+    }
+    return 0;
 }
 
 /* ---- HTTP handle ------------------------------------------------------- */
@@ -560,6 +597,8 @@ static const luaL_Reg core_functions[] = {
     { "utf8_valid", core_utf8_valid },
     { "utf8_len", core_utf8_len },
     { "random_bytes", core_random_bytes },
+    { "monotonic", core_monotonic },
+    { "sleep", core_sleep },
     { "http_new", core_http_new },
     { NULL, NULL }
 };

@@ -17,7 +17,7 @@ end
 
 
 --- Split an endpoint URL into the pieces a request needs.
--- Only `https://` is accepted, and `http://` for loopback hosts; the URL
+-- Only `https://` is accepted, and `http://` for loopback hosts. The URL
 -- may end in `/` but has no other path, no query and no user information.
 -- @tparam string url the endpoint
 -- @tparam string source what to call the value in errors, such as

@@ -33,7 +33,7 @@ end
 -- @treturn[1] table the response
 -- @treturn[2] nil
 -- @treturn[2] table the failure: `code` is libcurl's name for it, such as
---   `"CURLE_OPERATION_TIMEDOUT"`, and `request_sent` tells whether any
+--   `"CURLE_OPERATION_TIMEDOUT"`, and `request_sent` is true when any
 --   request bytes were written
 function mt:request(req)
     if self.handle == nil then
