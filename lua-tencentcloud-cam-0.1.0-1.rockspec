@@ -27,6 +27,9 @@ dependencies = {
     "lua-cjson >= 2.1.0",
 }
 
+-- The emulator (bin/cam-emulator) runs on Lua 5.4 and also needs
+-- cqueues, luaossl and dkjson; the library itself does not.
+
 test_dependencies = {
     "busted",
     "luasocket",
@@ -47,6 +50,21 @@ build = {
         ["cam.credentials"] = "lua/cam/credentials.lua",
         ["cam.endpoint"] = "lua/cam/endpoint.lua",
         ["cam.errors"] = "lua/cam/errors.lua",
+        ["cam.emulator.actions"] = "lua/cam/emulator/actions.lua",
+        ["cam.emulator.admin"] = "lua/cam/emulator/admin.lua",
+        ["cam.emulator.api"] = "lua/cam/emulator/api.lua",
+        ["cam.emulator.cli"] = "lua/cam/emulator/cli.lua",
+        ["cam.emulator.envelope"] = "lua/cam/emulator/envelope.lua",
+        ["cam.emulator.faults"] = "lua/cam/emulator/faults.lua",
+        ["cam.emulator.fields"] = "lua/cam/emulator/fields.lua",
+        ["cam.emulator.http"] = "lua/cam/emulator/http.lua",
+        ["cam.emulator"] = "lua/cam/emulator/init.lua",
+        ["cam.emulator.json"] = "lua/cam/emulator/json.lua",
+        ["cam.emulator.ratelimit"] = "lua/cam/emulator/ratelimit.lua",
+        ["cam.emulator.requestlog"] = "lua/cam/emulator/requestlog.lua",
+        ["cam.emulator.server"] = "lua/cam/emulator/server.lua",
+        ["cam.emulator.state"] = "lua/cam/emulator/state.lua",
+        ["cam.emulator.tc3"] = "lua/cam/emulator/tc3.lua",
         ["cam.transport.auto"] = "lua/cam/transport/auto.lua",
         ["cam.transport.curl"] = "lua/cam/transport/curl.lua",
         ["cam.json"] = "lua/cam/json.lua",
@@ -57,6 +75,7 @@ build = {
                 "csrc/cam_sign.c",
                 "csrc/cam_http.c",
                 "csrc/cam_codec.c",
+                "csrc/cam_headers.c",
             },
             defines = { "_POSIX_C_SOURCE=200809L" },
             incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },

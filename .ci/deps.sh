@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc make pkg-config openssl liblua5.4-dev lua5.4 libcurl4-openssl-dev
 libssl-dev lua-cjson lua-luaossl lua-cqueues lua-socket lua-busted lua-argparse
-nginx libnginx-mod-http-lua"
+nginx libnginx-mod-http-lua lua-dkjson"
 
 missing=""
 for p in $PACKAGES; do

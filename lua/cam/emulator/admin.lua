@@ -1,0 +1,190 @@
+--- Admin API of the emulator: unsigned JSON under `/_emulator/`.
+--
+--     GET    /_emulator/health       liveness and the base URL
+--     POST   /_emulator/reset        clear state, faults, rate counters, log, clock
+--     GET    /_emulator/state        the OIDC state of every account
+--     GET    /_emulator/requests     log of received API requests
+--     DELETE /_emulator/requests     clear that log
+--     GET    /_emulator/clock        clock offset and current emulator time
+--     POST   /_emulator/clock        {"offset": seconds}
+--     POST   /_emulator/credentials  {"secret_id", "secret_key", "token"?}
+--     GET    /_emulator/faults       queued faults
+--     POST   /_emulator/faults       queue one fault (see cam.emulator.faults)
+--     DELETE /_emulator/faults       clear the fault queue
+--
+-- Errors respond with 400 (bad body), 404 (unknown path) or 405 (wrong method)
+-- with `{"error": "<message>"}`.
+-- @module cam.emulator.admin
+
+local json = require "cam.emulator.json"
+
+local _M = {}
+
+--- Path prefix of every admin endpoint.
+_M.PREFIX = "/_emulator/"
+
+
+local function decode_object(request)
+    if request.body == "" then
+        return json.object({})
+    end
+
+    local value, err = json.decode(request.body)
+    if value == nil then
+        return nil, "the body is not valid JSON: " .. err
+    end
+    if json.type_of(value) ~= "object" then
+        return nil, "the body must be a JSON object"
+    end
+    return value
+end
+
+
+local function ok(extra)
+    local body = { ok = true }
+    for name, value in pairs(extra or {}) do
+        body[name] = value
+    end
+    return 200, body
+end
+
+
+local function bad_request(message)
+    return 400, { error = message }
+end
+
+
+local ROUTES = {}
+
+ROUTES.health = {
+    GET = function(emu)
+        return ok({ status = "ok", url = emu.base_url, now = emu:now() })
+    end,
+}
+
+ROUTES.reset = {
+    POST = function(emu)
+        emu:reset()
+        return ok()
+    end,
+}
+
+ROUTES.state = {
+    GET = function(emu)
+        return 200, emu.store:snapshot()
+    end,
+}
+
+ROUTES.requests = {
+    GET = function(emu)
+        return 200, { requests = emu.requests:list() }
+    end,
+    DELETE = function(emu)
+        emu.requests:clear()
+        return ok()
+    end,
+}
+
+ROUTES.clock = {
+    GET = function(emu)
+        return ok({ offset = emu.clock_offset, now = emu:now() })
+    end,
+    POST = function(emu, request)
+        local body, err = decode_object(request)
+        if not body then
+            return bad_request(err)
+        end
+        if math.type(body.offset) ~= "integer" then
+            return bad_request("offset must be an integer number of seconds")
+        end
+        emu.clock_offset = body.offset
+        return ok({ offset = emu.clock_offset, now = emu:now() })
+    end,
+}
+
+ROUTES.credentials = {
+    POST = function(emu, request)
+        local body, err = decode_object(request)
+        if not body then
+            return bad_request(err)
+        end
+        if type(body.secret_id) ~= "string" or body.secret_id == "" then
+            return bad_request("secret_id must be a non-empty string")
+        end
+        if type(body.secret_key) ~= "string" or body.secret_key == "" then
+            return bad_request("secret_key must be a non-empty string")
+        end
+        if body.token ~= nil and body.token ~= json.null and type(body.token) ~= "string" then
+            return bad_request("token must be a string")
+        end
+
+        local token = body.token
+        if token == json.null or token == "" then
+            token = nil
+        end
+        emu:set_credential(body.secret_id, body.secret_key, token)
+        return ok({ secret_id = body.secret_id, temporary = token ~= nil })
+    end,
+}
+
+ROUTES.faults = {
+    GET = function(emu)
+        return 200, { faults = emu.faults:list() }
+    end,
+    POST = function(emu, request)
+        local body, err = decode_object(request)
+        if not body then
+            return bad_request(err)
+        end
+        local fault, fault_err = emu.faults:add(body)
+        if not fault then
+            return bad_request(fault_err)
+        end
+        return ok({ fault = fault, faults = emu.faults:list() })
+    end,
+    DELETE = function(emu)
+        emu.faults:clear()
+        return ok()
+    end,
+}
+
+
+--- Report whether a request path belongs to the admin API.
+-- @tparam string path
+-- @treturn boolean
+function _M.matches(path)
+    return path:sub(1, #_M.PREFIX) == _M.PREFIX
+end
+
+
+--- Handle one admin request.
+-- @tparam table emu the emulator
+-- @tparam table request from `cam.emulator.http.read_request`
+-- @treturn integer HTTP status
+-- @treturn string JSON body
+function _M.handle(emu, request)
+    local name = request.path:sub(#_M.PREFIX + 1)
+    local route = ROUTES[name]
+
+    local status, body
+    if not route then
+        status, body = 404, { error = "no admin endpoint " .. request.path }
+    elseif not route[request.method] then
+        local methods = {}
+        for method in pairs(route) do
+            methods[#methods + 1] = method
+        end
+        table.sort(methods)
+        status, body = 405, {
+            error = string.format("%s does not accept %s; use %s", request.path,
+                request.method, table.concat(methods, " or ")),
+        }
+    else
+        status, body = route[request.method](emu, request)
+    end
+
+    return status, json.encode(body)
+end
+
+
+return _M

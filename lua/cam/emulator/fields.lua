@@ -1,0 +1,306 @@
+--- Value rules of the CAM OIDC parameters, as the emulator enforces them.
+--
+-- Each check takes a value of the right JSON type and returns nil when it is
+-- valid, or an error code and a message naming the field. The rules follow
+-- Tencent's API pages for UpdateUserOIDCConfig (ClientId, MappingFiled and
+-- URL rules) and the role-SSO actions (Name rule).
+-- @module cam.emulator.fields
+
+local json = require "cam.emulator.json"
+
+local _M = {}
+
+local INVALID_VALUE = "InvalidParameterValue"
+local URL_ERROR = "InvalidParameterValue.IdentityUrlError"
+local KEY_ERROR = "InvalidParameterValue.IdentityKeyError"
+local NAME_ERROR = "InvalidParameterValue.NameError"
+
+local MAX_CLIENT_ID = 64
+local MAX_MAPPING_FILED = 255
+local MAX_DESCRIPTION = 255
+local MAX_NAME = 128
+
+local SCOPES = { openid = true, email = true, profile = true }
+
+
+-- Split UTF-8 text into code points; nil when the bytes are not UTF-8.
+local function code_points(text)
+    if not utf8.len(text) then
+        return nil
+    end
+
+    local points = {}
+    for _, point in utf8.codes(text) do
+        points[#points + 1] = point
+    end
+    return points
+end
+
+
+-- CJK Unified Ideographs with extensions A to F and the compatibility block.
+local function is_cjk(point)
+    return (point >= 0x4E00 and point <= 0x9FFF)
+        or (point >= 0x3400 and point <= 0x4DBF)
+        or (point >= 0xF900 and point <= 0xFAFF)
+        or (point >= 0x20000 and point <= 0x2EBEF)
+end
+
+
+local function is_ascii_alphanumeric(point)
+    return (point >= 0x30 and point <= 0x39)
+        or (point >= 0x41 and point <= 0x5A)
+        or (point >= 0x61 and point <= 0x7A)
+end
+
+
+--- Check an IdP URL (IdentityUrl, AuthorizationEndpoint).
+-- It must be `https://host[:port][/path]` with no user info, query or
+-- fragment, no spaces and no control characters.
+-- @tparam string field parameter name for the message
+-- @tparam string value
+-- @treturn nil|string error code
+-- @treturn string message
+function _M.https_url(field, value)
+    local function reject(reason)
+        return URL_ERROR, string.format("%s %s: %s", field, reason, value)
+    end
+
+    local authority, rest = value:match("^https://([^/]*)(.*)$")
+    if not authority then
+        return reject("must be an https:// URL")
+    end
+    if value:find("[%c ]") then
+        return reject("must not contain spaces or control characters")
+    end
+    if value:find("?", 1, true) then
+        return reject("must not contain a query")
+    end
+    if value:find("#", 1, true) then
+        return reject("must not contain a fragment")
+    end
+    if authority:find("@", 1, true) then
+        return reject("must not contain user information")
+    end
+
+    local host, port = authority:match("^(%[[%x:.]+%])(.*)$")
+    if not host then
+        host, port = authority:match("^([%w.%-]+)(.*)$")
+    end
+    if not host or host:find("^[.%-]") or host:find("%.%.") then
+        return reject("must name a valid host")
+    end
+    if port ~= "" and not port:find("^:%d%d?%d?%d?%d?$") then
+        return reject("has an invalid port")
+    end
+    if rest ~= "" and not rest:find("^/") then
+        return reject("has an invalid path")
+    end
+
+    return nil
+end
+
+
+-- Decode standard base64 (RFC 4648 section 4, padded); nil when invalid.
+local BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local BASE64_VALUES = {}
+for i = 1, #BASE64_ALPHABET do
+    BASE64_VALUES[BASE64_ALPHABET:byte(i)] = i - 1
+end
+
+local function base64_decode(text)
+    if #text == 0 or #text % 4 ~= 0 or not text:find("^[%w+/]+=?=?$") then
+        return nil
+    end
+
+    local out = {}
+    for i = 1, #text, 4 do
+        local a, b, c, d = text:byte(i, i + 3)
+        local n = (BASE64_VALUES[a] << 18) | (BASE64_VALUES[b] << 12)
+        if c ~= 61 then
+            n = n | (BASE64_VALUES[c] << 6)
+        end
+        if d ~= 61 then
+            n = n | BASE64_VALUES[d]
+        end
+
+        if c == 61 then
+            out[#out + 1] = string.char(n >> 16)
+        elseif d == 61 then
+            out[#out + 1] = string.char(n >> 16, (n >> 8) & 0xff)
+        else
+            out[#out + 1] = string.char(n >> 16, (n >> 8) & 0xff, n & 0xff)
+        end
+    end
+    return table.concat(out)
+end
+
+_M.base64_decode = base64_decode
+
+
+--- Check an IdentityKey: standard base64 of a JWKS document, that is a JSON
+-- object whose `keys` member is a non-empty array of objects.
+-- @tparam string field parameter name for the message
+-- @tparam string value
+-- @treturn nil|string error code
+-- @treturn string message
+function _M.identity_key(field, value)
+    local decoded = base64_decode(value)
+    if not decoded then
+        return KEY_ERROR, field .. " must be standard base64 (A-Z a-z 0-9 + / with = padding)"
+    end
+
+    local document = json.decode(decoded)
+    if json.type_of(document) ~= "object" then
+        return KEY_ERROR, field .. " must decode to a JSON object (a JWKS document)"
+    end
+
+    local keys = document.keys
+    if json.type_of(keys) ~= "array" or #keys == 0 then
+        return KEY_ERROR, field .. " must decode to a JWKS with a non-empty keys array"
+    end
+    for index, key in ipairs(keys) do
+        if json.type_of(key) ~= "object" then
+            return KEY_ERROR, string.format("%s: JWKS keys[%d] must be an object", field,
+                index - 1)
+        end
+    end
+
+    return nil
+end
+
+
+--- Check a client id: 1 to 64 letters, digits and `.-_:/`, not starting with
+-- one of those punctuation characters.
+-- @tparam string field parameter name for the message (`ClientId`,
+-- `ClientId[0]`)
+-- @tparam string value
+-- @treturn nil|string error code
+-- @treturn string message
+function _M.client_id(field, value)
+    if #value == 0 or #value > MAX_CLIENT_ID then
+        return INVALID_VALUE, string.format("%s must be 1 to %d characters long", field,
+            MAX_CLIENT_ID)
+    end
+    if not value:find("^[%w.%-_:/]+$") then
+        return INVALID_VALUE, field .. " may contain only letters, digits and . - _ : /"
+    end
+    if not value:find("^%w") then
+        return INVALID_VALUE, field .. " must start with a letter or a digit"
+    end
+    return nil
+end
+
+
+--- Check a MappingFiled value: 1 to 255 characters of letters, digits, CJK
+-- ideographs and `@&_[]-`.
+-- @tparam string field
+-- @tparam string value
+-- @treturn nil|string error code
+-- @treturn string message
+function _M.mapping_filed(field, value)
+    local points = code_points(value)
+    if not points then
+        return INVALID_VALUE, field .. " is not valid UTF-8"
+    end
+    if #points == 0 or #points > MAX_MAPPING_FILED then
+        return INVALID_VALUE, string.format("%s must be 1 to %d characters long", field,
+            MAX_MAPPING_FILED)
+    end
+
+    local punctuation = { [0x40] = true, [0x26] = true, [0x5F] = true, [0x5B] = true,
+        [0x5D] = true, [0x2D] = true }
+    for _, point in ipairs(points) do
+        if not (is_ascii_alphanumeric(point) or is_cjk(point) or punctuation[point]) then
+            return INVALID_VALUE, field
+                .. " may contain only letters, digits, CJK characters and @ & _ [ ] -"
+        end
+    end
+    return nil
+end
+
+
+--- Check a Description: valid UTF-8, at most 255 characters.
+-- @tparam string field
+-- @tparam string value
+-- @treturn nil|string error code
+-- @treturn string message
+function _M.description(field, value)
+    local length = utf8.len(value)
+    if not length then
+        return INVALID_VALUE, field .. " is not valid UTF-8"
+    end
+    if length > MAX_DESCRIPTION then
+        return INVALID_VALUE, string.format("%s must be at most %d characters long, got %d",
+            field, MAX_DESCRIPTION, length)
+    end
+    return nil
+end
+
+
+--- Check ResponseType: only `id_token`.
+function _M.response_type(field, value)
+    if value ~= "id_token" then
+        return INVALID_VALUE, field .. " must be id_token, got " .. value
+    end
+    return nil
+end
+
+
+--- Check ResponseMode: `form_post` or `fragment`.
+function _M.response_mode(field, value)
+    if value ~= "form_post" and value ~= "fragment" then
+        return INVALID_VALUE, field .. " must be form_post or fragment, got " .. value
+    end
+    return nil
+end
+
+
+--- Check Scope: every entry one of `openid`, `email`, `profile`.
+function _M.scope(field, value)
+    for index, entry in ipairs(value) do
+        if not SCOPES[entry] then
+            return INVALID_VALUE, string.format(
+                "%s[%d] must be openid, email or profile, got %s", field, index - 1, entry)
+        end
+    end
+    return nil
+end
+
+
+--- Check AutoRotateKey: 0 (off) or 1 (on).
+function _M.auto_rotate_key(field, value)
+    if value ~= 0 and value ~= 1 then
+        return INVALID_VALUE, string.format("%s must be 0 or 1, got %d", field, value)
+    end
+    return nil
+end
+
+
+--- Check a role-SSO ClientId list: non-empty, each entry a valid client id.
+function _M.client_id_list(field, value)
+    if #value == 0 then
+        return INVALID_VALUE, field .. " must contain at least one client id"
+    end
+    for index, entry in ipairs(value) do
+        local code, message = _M.client_id(string.format("%s[%d]", field, index - 1), entry)
+        if code then
+            return code, message
+        end
+    end
+    return nil
+end
+
+
+--- Check a role-SSO provider Name: 1 to 128 letters, digits and `+=,.@-_`.
+function _M.name(field, value)
+    if #value == 0 or #value > MAX_NAME then
+        return NAME_ERROR, string.format("%s must be 1 to %d characters long", field, MAX_NAME)
+    end
+    if not value:find("^[%w+=,.@%-_]+$") then
+        return NAME_ERROR, field .. " may contain only letters, digits and + = , . @ - _"
+    end
+    return nil
+end
+
+
+return _M
