@@ -576,6 +576,53 @@ describe("API errors", function()
         assert.are.equal("RequestLimitExceeded", last_err.code)
     end)
 
+    -- A transport that rewrites one header before libcurl sends the request,
+    -- for the codes the client itself never provokes.
+    local function tampering(name, value)
+        local curl = require("cam.transport.curl").new()
+        return {
+            request = function(_, req)
+                local headers = {}
+                for _, header in ipairs(req.headers) do
+                    if header[1] ~= name then
+                        headers[#headers + 1] = header
+                    elseif value ~= nil then
+                        headers[#headers + 1] = { name, value }
+                    end
+                end
+                req.headers = headers
+                return curl:request(req)
+            end,
+            close = function() curl:close() end,
+        }
+    end
+
+    it("passes NoSuchVersion", function()
+        expect_code("NoSuchVersion", client({
+            transport = tampering("X-TC-Version", "2017-03-12") }):describe_oidc())
+    end)
+
+    it("passes AuthFailure.InvalidAuthorization", function()
+        expect_code("AuthFailure.InvalidAuthorization", client({
+            transport = tampering("Authorization", "Bearer x") }):describe_oidc())
+    end)
+
+    it("passes MissingParameter for a missing timestamp", function()
+        expect_code("MissingParameter", client({
+            transport = tampering("X-TC-Timestamp", nil) }):describe_oidc())
+    end)
+
+    it("passes MissingParameter for a missing action", function()
+        expect_code("MissingParameter", client({
+            transport = tampering("X-TC-Action", nil) }):describe_oidc())
+    end)
+
+    it("passes AuthFailure.SignatureFailure for a changed header", function()
+        local res, err = client({
+            transport = tampering("Content-Type", "application/json; charset=utf-8") }):describe_oidc()
+        expect_code("AuthFailure.SignatureFailure", res, err)
+    end)
+
     it("passes InvalidParameterValue.NameError", function()
         expect_code("InvalidParameterValue.NameError",
             client():call("DescribeOIDCConfig", { Name = "bad name!" }))
