@@ -22,7 +22,9 @@ CFLAGS    += -std=c99 -fPIC -fvisibility=hidden $(OPTFLAGS) $(WARNFLAGS) \
 LDLIBS    += $(shell pkg-config --libs libcurl openssl) -lpthread
 LDFLAGS   += -shared
 
-SOURCES    = csrc/cam_core.c csrc/cam_sign.c csrc/cam_http.c csrc/cam_codec.c
+SOURCES    = csrc/cam_core.c csrc/cam_sign.c csrc/cam_http.c csrc/cam_codec.c \
+             csrc/cam_headers.c
+SOURCES   += csrc/cam_jwt.c csrc/cam_pem.c
 HEADERS    = $(wildcard csrc/*.h)
 OBJECTS    = $(SOURCES:csrc/%.c=$(BUILD)/%.o)
 MODULE     = $(BUILD)/cam/core.so

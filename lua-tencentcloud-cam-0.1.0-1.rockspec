@@ -68,6 +68,16 @@ build = {
         ["cam.transport.auto"] = "lua/cam/transport/auto.lua",
         ["cam.transport.curl"] = "lua/cam/transport/curl.lua",
         ["cam.json"] = "lua/cam/json.lua",
+        ["cam.oidc"] = "lua/cam/oidc/init.lua",
+        ["cam.oidc.cli"] = "lua/cam/oidc/cli.lua",
+        ["cam.oidc.config"] = "lua/cam/oidc/config.lua",
+        ["cam.oidc.discovery"] = "lua/cam/oidc/discovery.lua",
+        ["cam.oidc.jwks"] = "lua/cam/oidc/jwks.lua",
+        ["cam.oidc.plan"] = "lua/cam/oidc/plan.lua",
+        ["cam.oidc.presets"] = "lua/cam/oidc/presets.lua",
+        ["cam.oidc.profile"] = "lua/cam/oidc/profile.lua",
+        ["cam.oidc.template"] = "lua/cam/oidc/template.lua",
+        ["cam.oidc.token"] = "lua/cam/oidc/token.lua",
         ["cam.validate"] = "lua/cam/validate.lua",
         ["cam.core"] = {
             sources = {
@@ -76,6 +86,8 @@ build = {
                 "csrc/cam_http.c",
                 "csrc/cam_codec.c",
                 "csrc/cam_headers.c",
+                "csrc/cam_jwt.c",
+                "csrc/cam_pem.c",
             },
             defines = { "_POSIX_C_SOURCE=200809L" },
             incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },
@@ -86,6 +98,7 @@ build = {
     install = {
         bin = {
             ["cam-emulator"] = "bin/cam-emulator",
+            ["cam-oidc"] = "bin/cam-oidc",
         },
     },
 }

@@ -14,4 +14,5 @@ unset TENCENTCLOUD_SECRET_ID TENCENTCLOUD_SECRET_KEY TENCENTCLOUD_SESSION_TOKEN 
 NO_PROXY=127.0.0.1,localhost,::1
 export NO_PROXY
 
-exec busted -o spec/summary.lua "$@"
+# Debian's busted starts with "env lua", which may name another version.
+exec lua5.4 /usr/bin/busted -o spec/summary.lua "$@"

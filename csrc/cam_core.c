@@ -18,7 +18,9 @@
 
 #include "cam_codec.h"
 #include "cam_compat.h"
+#include "cam_headers.h"
 #include "cam_http.h"
+#include "cam_jwt.h"
 #include "cam_sign.h"
 
 #define CORE_SIGNER_MT "cam.core.signer"
@@ -387,58 +389,32 @@ static long long core_opt_integer(lua_State *L, int t, const char *name,
  * repeated headers are joined with ", ". */
 static void core_push_headers(lua_State *L, const cam_http_buffer *raw)
 {
+    cam_header_field field;
     size_t pos = 0;
-    int first = 1;
+    size_t i;
 
     lua_newtable(L);
-    while (pos < raw->len) {
-        const char *line = raw->ptr + pos;
-        const char *end = memchr(line, '\n', raw->len - pos);
-        size_t line_len = end ? (size_t)(end - line) : raw->len - pos;
-        const char *colon;
-        size_t name_len;
-        size_t i;
-
-        pos += line_len + (end ? 1 : 0);
-        if (line_len > 0 && line[line_len - 1] == '\r')
-            line_len--;
-        if (first || line_len == 0) {
-            first = 0;          /* the status line */
-            continue;
-        }
-        colon = memchr(line, ':', line_len);
-        if (colon == NULL || colon == line)
-            continue;
-        name_len = (size_t)(colon - line);
-
+    while (cam_headers_next(raw->ptr, raw->len, &pos, &field)) {
         luaL_Buffer name;
+
         luaL_buffinit(L, &name);
-        for (i = 0; i < name_len; i++) {
-            char c = line[i];
+        for (i = 0; i < field.name_len; i++) {
+            char c = field.name[i];
             luaL_addchar(&name, (c >= 'A' && c <= 'Z') ? c + 32 : c);
         }
         luaL_pushresult(&name);
 
-        {
-            const char *v = colon + 1;
-            const char *v_end = line + line_len;
-
-            while (v < v_end && (*v == ' ' || *v == '\t'))
-                v++;
-            while (v_end > v && (v_end[-1] == ' ' || v_end[-1] == '\t'))
-                v_end--;
-            lua_pushvalue(L, -1);
-            lua_rawget(L, -3);
-            if (lua_isnil(L, -1)) {
-                lua_pop(L, 1);
-                lua_pushlstring(L, v, (size_t)(v_end - v));
-            } else {
-                lua_pushliteral(L, ", ");
-                lua_pushlstring(L, v, (size_t)(v_end - v));
-                lua_concat(L, 3);
-            }
-            lua_rawset(L, -3);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushlstring(L, field.value, field.value_len);
+        } else {
+            lua_pushliteral(L, ", ");
+            lua_pushlstring(L, field.value, field.value_len);
+            lua_concat(L, 3);
         }
+        lua_rawset(L, -3);
     }
 }
 
@@ -643,6 +619,7 @@ int luaopen_cam_core(lua_State *L)
         return core_openssl_error(L, "loading SHA-256 and HMAC");
     cam_setfuncs(L, core_signer_functions, 1);
 
+    cam_jwt_register(L);
     curl_info = curl_version_info(CURLVERSION_NOW);
     lua_pushstring(L, curl_info->version);
     lua_setfield(L, -2, "curl_version");

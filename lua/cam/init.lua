@@ -58,6 +58,10 @@ _M.sign = core.sign
 --- Create a client; see `cam.client.new` for the options.
 _M.new = client.new
 
+--- The OIDC workflow: discovery, presets, templates, token preflight, and
+-- the plan and apply methods it adds to clients. See `cam.oidc`.
+_M.oidc = require("cam.oidc")
+
 
 local default_client, default_key
 
