@@ -95,6 +95,21 @@ static int core_has_control(const cam_bytes *b)
     return 0;
 }
 
+/* Whether b holds only visible ASCII other than ',' and '/', the
+ * characters that separate the parts of the Credential value. */
+static int core_is_credential_part(const cam_bytes *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->len; i++) {
+        unsigned char c = (unsigned char)b->ptr[i];
+
+        if (c <= 0x20 || c >= 0x7f || c == ',' || c == '/')
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- signing ----------------------------------------------------------- */
 
 /* sign(t) -> Authorization value.  Pure: the timestamp comes from t. */
@@ -131,6 +146,13 @@ static int core_sign(lua_State *L)
                           "or a negative number" : luaL_typename(L, -1));
     lua_pop(L, 1);
     req.timestamp = timestamp;
+    {
+        char date[11];
+
+        if (cam_utc_date(timestamp, date) != 0)
+            return luaL_error(L, "bad field 'timestamp' to '%s' (its year "
+                              "is past 9999)", func);
+    }
 
     /* These values become header lines or lines of the canonical request,
      * so a line break in one would forge another. */
@@ -141,7 +163,7 @@ static int core_sign(lua_State *L)
     header_values[4] = &req.method;
     header_values[5] = &req.query;
     for (i = 0; i < 6; i++) {
-        if (i < 4 && header_values[i]->len == 0)
+        if (i != 5 && header_values[i]->len == 0)
             return luaL_error(L, "bad field '%s' to '%s' (must not be "
                               "empty)", header_fields[i], func);
         if (core_has_control(header_values[i]))
@@ -152,6 +174,15 @@ static int core_sign(lua_State *L)
         if (req.method.ptr[i] < 'A' || req.method.ptr[i] > 'Z')
             return luaL_error(L, "bad field 'method' to '%s' (upper-case "
                               "letters expected, such as POST)", func);
+
+    /* The secret id and service sit inside the Credential value, where a
+     * comma, slash or space would change its meaning. */
+    if (!core_is_credential_part(&req.secret_id))
+        return luaL_error(L, "bad field 'secret_id' to '%s' (visible ASCII "
+                          "without ',', '/' or spaces expected)", func);
+    if (!core_is_credential_part(&req.service))
+        return luaL_error(L, "bad field 'service' to '%s' (visible ASCII "
+                          "without ',', '/' or spaces expected)", func);
 
     max_len = cam_sign_max_len(&req);
     out = cam_newuserdata(L, max_len);
@@ -459,6 +490,9 @@ static int core_http_request(lua_State *L)
 
     req.timeout_ms = (long)core_opt_integer(L, 2, "timeout_ms", 30000,
                                             86400000);
+    if (req.timeout_ms < 1)
+        return luaL_error(L, "bad option 'timeout_ms' to 'request' (at "
+                          "least 1 expected)");
     req.connect_timeout_ms = (long)core_opt_integer(L, 2,
                                                     "connect_timeout_ms",
                                                     10000, 86400000);
@@ -466,8 +500,14 @@ static int core_http_request(lua_State *L)
                                             1073741824);
     req.ca_file = core_opt_string(L, 2, "ca_file");
     req.ca_path = core_opt_string(L, 2, "ca_path");
+    if (req.connect_timeout_ms < 1)
+        return luaL_error(L, "bad option 'connect_timeout_ms' to 'request' "
+                          "(at least 1 expected)");
     lua_getfield(L, 2, "allow_http");
     req.allow_http = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "fresh_connect");
+    req.fresh_connect = lua_toboolean(L, -1);
     lua_pop(L, 1);
 
     /* Header lines: the pointer array is a userdata, so an error while
@@ -505,8 +545,9 @@ static int core_http_request(lua_State *L)
         lua_setfield(L, -2, "code");
         lua_pushinteger(L, (lua_Integer)res.code);
         lua_setfield(L, -2, "curl_code");
-        if (res.body_too_large)
-            lua_pushfstring(L, "response body larger than %d bytes",
+        if (res.body_too_large || res.code == CURLE_FILESIZE_EXCEEDED)
+            lua_pushfstring(L, "response body larger than %d bytes; raise "
+                            "max_response_size if that is expected",
                             (int)req.max_body);
         else
             lua_pushstring(L, res.message);

@@ -125,8 +125,13 @@ static CURLcode http_configure(cam_http *h, const cam_http_request *req,
     HTTP_SET(CURLOPT_PROTOCOLS_STR, req->allow_http ? "http,https" : "https");
     HTTP_SET(CURLOPT_FOLLOWLOCATION, 0L);
     HTTP_SET(CURLOPT_NOSIGNAL, 1L);
-    HTTP_SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    HTTP_SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
+    HTTP_SET(CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
+    HTTP_SET(CURLOPT_CONNECTTIMEOUT_MS,
+             req->connect_timeout_ms > 0 ? req->connect_timeout_ms : 1L);
+    /* On a reused connection that dies before the response, libcurl sends
+     * the request again on a new one.  A request that must not run twice
+     * therefore gets a connection of its own. */
+    HTTP_SET(CURLOPT_FRESH_CONNECT, req->fresh_connect ? 1L : 0L);
     HTTP_SET(CURLOPT_SSL_VERIFYPEER, 1L);
     HTTP_SET(CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->ca_file != NULL || req->ca_path != NULL) {

@@ -20,12 +20,13 @@ typedef struct cam_http_request {
     const char *const *headers;         /* complete "Name: value" lines */
     size_t header_count;
     cam_bytes body;
-    long timeout_ms;
-    long connect_timeout_ms;
+    long timeout_ms;                    /* at least 1: libcurl reads 0 as */
+    long connect_timeout_ms;            /* "no limit" */
     const char *ca_file;                /* NULL: the system's store */
     const char *ca_path;
     size_t max_body;                    /* larger responses are an error */
     int allow_http;                     /* 0: only https is spoken */
+    int fresh_connect;                  /* 1: never reuse a connection */
 } cam_http_request;
 
 typedef struct cam_http_buffer {

@@ -78,11 +78,20 @@ describe("cam.new options", function()
 
     for _, url in ipairs({ "cam.tencentcloudapi.com", "ftp://127.0.0.1",
             "https://cam.tencentcloudapi.com/path", "https://user@cam.tencentcloudapi.com",
-            "https://cam.tencentcloudapi.com/?a=1", "https://:443", "https://h:port" }) do
+            "https://cam.tencentcloudapi.com/?a=1", "https://:443", "https://h:port",
+            "http://127.0.0.1:99999", "https://a..b", "https://-", "https://[zz]",
+            "http://127.0.0.1:0", "https://x\r\n.example.com" }) do
         it("rejects endpoint " .. url, function()
             assert.has_error(function() cam.new({ endpoint = url }) end)
         end)
     end
+
+    it("quotes control characters in endpoint errors", function()
+        local ok, err = pcall(cam.new, { endpoint = "https://x\r\nInjected: 1" })
+        assert.is_false(ok)
+        assert.is_nil(tostring(err):find("\n", 1, true))
+        assert.truthy(tostring(err):find("cam.new: option 'endpoint'", 1, true))
+    end)
 
     it("rejects an unknown language", function()
         assert.has_error(function() cam.new({ language = "fr-FR" }) end)
@@ -244,7 +253,7 @@ local function run_oidc_flow(emu, client_opts)
 
     local described = assert(client:describe_oidc())
     assert.are.equal(0, described.Status)
-    assert.are.equal("integer", math.type(described.Status))
+    assert.is_true(helpers.is_integer(described.Status))
 
     local res, err = client:update_oidc(oidc_params())
     assert.is_nil(res)
@@ -849,5 +858,136 @@ describe("secrets", function()
             assert.is_nil(line:find(TOKEN, 1, true))
             assert.is_nil(line:find("Signature=", 1, true))
         end
+    end)
+end)
+
+
+describe("hostile server", function()
+    local pid, url
+    local TOKEN_VALUE = "HostileTestTokenValue0001"
+
+    setup(function()
+        local dir = helpers.tmpdir()
+        local port_file = dir .. "/port"
+        local p = io.popen("sh -c 'echo $$; exec lua5.4 spec/support/hostile_server.lua "
+            .. port_file .. " </dev/null >/dev/null 2>&1' &")
+        pid = p:read("l")
+        p:close()
+        for _ = 1, 50 do
+            local f = io.open(port_file)
+            local port = f and f:read("l")
+            if f then f:close() end
+            if port then
+                url = "http://127.0.0.1:" .. port
+                break
+            end
+            require("socket").sleep(0.1)
+        end
+        assert(url, "the hostile server did not start")
+    end)
+
+    teardown(function()
+        os.execute("kill " .. pid .. " 2>/dev/null")
+    end)
+
+    local function call(mode, lines)
+        local c = cam.new({ endpoint = url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, token = TOKEN_VALUE, timeout = 5,
+            logger = lines and capture_logger(lines) })
+        return c:call(mode, {})
+    end
+
+    it("scrubs an echoed token from code and request id", function()
+        local lines = {}
+        local res, err = call("EchoToken", lines)
+        assert.is_nil(res)
+        assert.is_nil(tostring(err):find(TOKEN_VALUE, 1, true))
+        assert.is_nil(err.code:find(TOKEN_VALUE, 1, true))
+        assert.is_nil(err.request_id:find(TOKEN_VALUE, 1, true))
+        for _, line in ipairs(lines) do
+            assert.is_nil(line:find(TOKEN_VALUE, 1, true))
+        end
+    end)
+
+    it("scrubs an echoed signature from an API message", function()
+        local _, err = call("EchoAuthorization")
+        assert.truthy(err.message:find("Signature=***", 1, true))
+        assert.is_nil(err.message:find("Signature=%x%x%x%x"))
+    end)
+
+    it("scrubs an echoed signature from an HTTP page", function()
+        local _, err = call("EchoPage")
+        assert.are.equal("http", err.kind)
+        assert.are.equal(400, err.status)
+        assert.is_nil(err.message:find("Signature=%x%x%x%x"))
+    end)
+
+    for _, mode in ipairs({ "EmptyResponse", "StringError", "ArrayResponse" }) do
+        it("rejects a malformed envelope: " .. mode, function()
+            local res, err = call(mode)
+            assert.is_nil(res)
+            assert.are.equal("http", err.kind)
+            assert.are.equal("InvalidResponse", err.code)
+        end)
+    end
+
+    it("turns control characters into spaces", function()
+        local _, err = call("Ansi")
+        local text = tostring(err)
+        assert.is_nil(text:find("%c"))
+        assert.is_nil(err.message:find("%c"))
+        assert.is_nil(err.code:find("%c"))
+    end)
+
+    it("caps a long server message", function()
+        local _, err = call("LongMessage")
+        assert.is_true(#err.message <= 2003)
+    end)
+end)
+
+
+describe("create on a reused connection", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    it("is sent once when the connection dies after the write", function()
+        local c = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, timeout = 5 })
+        assert(c:describe_oidc())
+        emu:fault({ fault = "reset_after", action = "CreateUserOIDCConfig" })
+        local res, err = c:create_oidc(oidc_params())
+        assert.is_nil(res)
+        assert.are.equal("transport", err.kind)
+        local creates = 0
+        for _, entry in ipairs(emu:requests()) do
+            if entry.action == "CreateUserOIDCConfig" then
+                creates = creates + 1
+            end
+        end
+        assert.are.equal(1, creates)
+    end)
+
+    it("treats a sub-millisecond timeout as 1 ms", function()
+        emu:fault({ fault = "hang" })
+        local c = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY, timeout = 0.0004 })
+        local _, err = c:describe_oidc()
+        assert.are.equal("CURLE_OPERATION_TIMEDOUT", err.code)
+        emu:clear_faults()
+    end)
+
+    it("asks for a colon on a dot call", function()
+        local c = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = SECRET_KEY })
+        local ok, err = pcall(c.update_oidc, oidc_params())
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("colon", 1, true))
     end)
 end)

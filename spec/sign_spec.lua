@@ -166,6 +166,34 @@ describe("cam.sign inputs", function()
         end)
     end
 
+    it("names the year for a far-future timestamp", function()
+        local ok, err = pcall(cam.sign, with({ timestamp = 2 ^ 62 }))
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("year", 1, true))
+    end)
+
+    it("rejects an empty method", function()
+        assert.has_error(function()
+            cam.sign(with({ method = "" }))
+        end)
+    end)
+
+    it("rejects a comma in the secret id", function()
+        local ok, err = pcall(cam.sign, with({ secret_id = "AKID, Signature=abc" }))
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("'secret_id'", 1, true))
+    end)
+
+    it("rejects a slash in the service", function()
+        assert.has_error(function()
+            cam.sign(with({ service = "cam/x" }))
+        end)
+    end)
+
+    it("accepts a masked secret id", function()
+        assert.are.equal("string", type(cam.sign(with({ secret_id = "AKIDz8kr*******" }))))
+    end)
+
     it("rejects a lower-case method", function()
         assert.has_error(function()
             cam.sign(with({ method = "post" }))
@@ -180,6 +208,45 @@ describe("cam.sign inputs", function()
 
     it("allows an empty secret key", function()
         assert.are.equal("string", type(cam.sign(with({ secret_key = "" }))))
+    end)
+end)
+
+
+describe("cam.core HTTP handle", function()
+    local core = require("cam.core")
+
+    it("rejects a zero timeout", function()
+        local handle = core.http_new()
+        assert.has_error(function()
+            handle:request({ url = "http://127.0.0.1:9/", allow_http = true, timeout_ms = 0 })
+        end)
+        handle:close()
+    end)
+
+    it("rejects a header with a line break", function()
+        local handle = core.http_new()
+        assert.has_error(function()
+            handle:request({ url = "http://127.0.0.1:9/", allow_http = true,
+                headers = { "X-A: 1\r\nX-B: 2" } })
+        end)
+        handle:close()
+    end)
+
+    it("refuses plain http unless allowed", function()
+        local handle = core.http_new()
+        local status, err = handle:request({ url = "http://127.0.0.1:9/" })
+        handle:close()
+        assert.is_nil(status)
+        assert.are.equal("CURLE_UNSUPPORTED_PROTOCOL", err.code)
+    end)
+
+    it("closes more than once", function()
+        local handle = core.http_new()
+        handle:close()
+        handle:close()
+        assert.has_error(function()
+            handle:request({ url = "https://127.0.0.1:9/" })
+        end)
     end)
 end)
 

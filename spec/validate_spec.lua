@@ -383,7 +383,7 @@ describe("validate.update_oidc", function()
         end
 
         it("cuts quoted values to 60 bytes", function()
-            local value = "http://" .. string.rep("x", 200)
+            local value = "http://idp.example.com/" .. string.rep("x", 200)
             local message = user_messages({ IdentityUrl = value }, "IdentityUrl")[1]
 
             assert.equal("must use https://, got '" .. value:sub(1, 60) .. "...'",
@@ -1053,5 +1053,50 @@ describe("validate.name", function()
         local _, problems = validate.name({ Name = "a b" })
 
         assert.equal(1, #messages_for(problems, "Name"))
+    end)
+end)
+
+
+describe("validate.update_oidc hard inputs", function()
+    local validate = require("cam.validate")
+    local core = require("cam.core")
+
+    local function problems_for(params)
+        local _, problems = validate.update_oidc(params)
+        local by_field = {}
+        for _, p in ipairs(problems or {}) do
+            by_field[p.field] = p.message
+        end
+        return by_field
+    end
+
+    for _, url in ipairs({ "https://[zz]/x", "https://[<script>]/x", "https://-/",
+            "https://a..b/", "https://256.1.1.1/" }) do
+        it("rejects the host of " .. url, function()
+            local message = problems_for({ IdentityUrl = url }).IdentityUrl
+            assert.truthy(message:find("invalid host", 1, true))
+        end)
+    end
+
+    it("accepts a bracketed IPv6 host", function()
+        assert.is_nil(problems_for({ IdentityUrl = "https://[2001:db8::1]/x" }).IdentityUrl)
+    end)
+
+    it("rejects a URL over 2048 bytes", function()
+        local url = "https://idp.example.com/" .. string.rep("a", 2048)
+        local message = problems_for({ IdentityUrl = url }).IdentityUrl
+        assert.truthy(message:find("at most 2048 bytes", 1, true))
+    end)
+
+    it("rejects a JWKS with a null key", function()
+        local key = core.base64_encode('{"keys":[null,{"kty":"RSA"}]}')
+        local message = problems_for({ IdentityKey = key }).IdentityKey
+        assert.truthy(message:find("key 1 of the JWKS is null", 1, true))
+    end)
+
+    it("rejects a JWKS followed by a NUL byte", function()
+        local key = core.base64_encode('{"keys":[{"kty":"RSA"}]}\0')
+        local message = problems_for({ IdentityKey = key }).IdentityKey
+        assert.truthy(message:find("control characters", 1, true))
     end)
 end)

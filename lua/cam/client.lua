@@ -15,6 +15,7 @@ local validate = require("cam.validate")
 local error = error
 local find = string.find
 local floor = math.floor
+local getmetatable = getmetatable
 local os_time = os.time
 local pairs = pairs
 local pcall = pcall
@@ -127,26 +128,11 @@ local function check_options(opts, level)
 end
 
 
---- Replace every copy of each secret in text, so that no message that
--- quotes server or library text can carry one.
-local function scrub(text, secrets)
-    if type(text) ~= "string" then
-        return text
-    end
-    for i = 1, #secrets do
-        local secret = secrets[i]
-        local from = 1
-
-        while true do
-            local s, e = find(text, secret, from, true)
-            if s == nil then
-                break
-            end
-            text = sub(text, 1, s - 1) .. "***" .. sub(text, e + 1)
-            from = s + 3
-        end
-    end
-    return text
+--- Convert seconds to whole milliseconds, at least 1: libcurl reads 0 as
+-- "no limit".
+local function to_milliseconds(seconds)
+    local ms = floor(seconds * 1000 + 0.5)
+    return ms >= 1 and ms or 1
 end
 
 
@@ -194,9 +180,9 @@ function _M.new(opts)
     local target
     local from_env = getenv(_M.ENDPOINT_ENV)
     if opts.endpoint ~= nil then
-        target = endpoint.parse(opts.endpoint, "option 'endpoint'", 3)
+        target = endpoint.parse(opts.endpoint, "cam.new: option 'endpoint'", 3)
     elseif from_env ~= nil and from_env ~= "" then
-        target = endpoint.parse(from_env, _M.ENDPOINT_ENV, 3)
+        target = endpoint.parse(from_env, "cam.new: " .. _M.ENDPOINT_ENV, 3)
     else
         target = endpoint.parse(_M.DEFAULT_ENDPOINT, "default endpoint", 3)
     end
@@ -213,9 +199,9 @@ function _M.new(opts)
         credentials = creds,
         credentials_error = credentials_error,
         secrets = secrets,
-        timeout_ms = floor((opts.timeout or _M.DEFAULT_TIMEOUT) * 1000 + 0.5),
-        connect_timeout_ms = floor((opts.connect_timeout
-            or _M.DEFAULT_CONNECT_TIMEOUT) * 1000 + 0.5),
+        timeout_ms = to_milliseconds(opts.timeout or _M.DEFAULT_TIMEOUT),
+        connect_timeout_ms = to_milliseconds(opts.connect_timeout
+            or _M.DEFAULT_CONNECT_TIMEOUT),
         max_response_size = opts.max_response_size
             or _M.DEFAULT_MAX_RESPONSE_SIZE,
         ca_file = opts.ca_file,
@@ -308,30 +294,33 @@ end
 
 
 --- Turn the HTTP outcome into the Response table or an error.
-function client_mt:decode_response(action, status, body, headers)
+-- `secrets` lists what must not reach the error: the secret key, the token
+-- and this request's signature, in case a server echoes them.
+function client_mt:decode_response(action, status, body, headers, secrets)
     local decoded = json.decode(body)
     local response = type(decoded) == "table" and decoded.Response
-    local secrets = self.secrets
+    local api_error = type(response) == "table" and response.Error
 
-    if type(response) == "table" and type(response.Error) == "table" then
+    if type(api_error) == "table" and type(api_error.Code) == "string" then
         return nil, errors.new({
             kind = "api",
             action = action,
-            code = tostring(response.Error.Code or "UnknownError"),
-            message = scrub(tostring(response.Error.Message or ""), secrets),
-            request_id = response.RequestId,
+            code = api_error.Code,
+            message = tostring(api_error.Message or ""),
+            request_id = type(response.RequestId) == "string"
+                and response.RequestId or nil,
             status = status,
-        })
+        }, secrets)
     end
 
     if status ~= 200 then
         local message
         if status >= 300 and status < 400 then
-            message = "redirect to " .. scrub(tostring(headers.location or "?"),
-                secrets) .. " not followed; check the endpoint"
+            message = "redirect to " .. tostring(headers.location or "?")
+                .. " not followed; check the endpoint"
         else
             message = "unexpected HTTP status " .. status .. ": "
-                .. scrub(excerpt(body), secrets)
+                .. excerpt(errors.scrub(body, secrets))
         end
         return nil, errors.new({
             kind = "http",
@@ -339,19 +328,29 @@ function client_mt:decode_response(action, status, body, headers)
             code = "HttpStatusCodeError",
             message = message,
             status = status,
-        })
+        }, secrets)
     end
 
-    if type(response) ~= "table" then
+    -- A success carries a Response object with a RequestId; anything else,
+    -- such as an Error that is not an object, is not a CAM response.
+    local problem
+    if decoded == nil then
+        problem = "response body is not JSON: "
+    elseif type(response) ~= "table" or json.is_array(response) then
+        problem = "response has no Response object: "
+    elseif api_error ~= nil then
+        problem = "response has a malformed Error: "
+    elseif type(response.RequestId) ~= "string" then
+        problem = "response has no RequestId: "
+    end
+    if problem ~= nil then
         return nil, errors.new({
             kind = "http",
             action = action,
             code = "InvalidResponse",
-            message = (decoded == nil and "response body is not JSON: "
-                or "response has no Response object: ")
-                .. scrub(excerpt(body), secrets),
+            message = problem .. excerpt(errors.scrub(body, secrets)),
             status = status,
-        })
+        }, secrets)
     end
 
     return response
@@ -396,6 +395,10 @@ function client_mt:send(action, body)
     end
 
     local request = self:build_request(action, body)
+    local secrets = { request.headers[1][2]:match("Signature=(%x+)") }
+    for i = 1, #self.secrets do
+        secrets[#secrets + 1] = self.secrets[i]
+    end
     if self.dry_run then
         return {
             method = request.method,
@@ -420,6 +423,9 @@ function client_mt:send(action, body)
         ca_path = self.ca_path,
         max_body = self.max_response_size,
         allow_http = self.endpoint.allow_http,
+        -- libcurl resends a request whose reused connection died; a
+        -- Create must not run twice, so it gets a connection of its own.
+        fresh_connect = find(action, "^Create") ~= nil,
     })
 
     if response == nil then
@@ -428,17 +434,17 @@ function client_mt:send(action, body)
             action = action,
             code = failure.code,
             curl_code = failure.curl_code,
-            message = scrub(failure.message, self.secrets),
+            message = failure.message,
             request_sent = failure.request_sent,
             status = failure.status,
-        })
+        }, secrets)
         self:log("error", "request failed", { action = action,
             error = tostring(err) })
         return nil, err
     end
 
     local result, err = self:decode_response(action, response.status,
-        response.body, response.headers)
+        response.body, response.headers, secrets)
     if result == nil then
         self:log("error", "request failed", { action = action,
             request_id = err.request_id, error = tostring(err) })
@@ -449,6 +455,28 @@ function client_mt:send(action, body)
         request_id = result.RequestId, status = response.status,
         seconds = response.seconds, new_connections = response.connects })
     return result
+end
+
+
+--- Check params with check, then send the action; the shared body of the
+-- methods below.
+local function validated_call(self, action, check, params)
+    if getmetatable(self) ~= client_mt then
+        error(action .. ": call the method with a colon, as client:method(params)", 3)
+    end
+    if type(params) ~= "table" then
+        error(action .. ": params must be a table, got " .. type(params), 3)
+    end
+
+    local wire, problems = check(params, action)
+    if wire == nil then
+        local err = errors.validation(problems, action)
+        self:log("error", "invalid parameters", { action = action,
+            error = tostring(err) })
+        return nil, err
+    end
+
+    return self:send(action, json.encode(wire))
 end
 
 
@@ -464,7 +492,7 @@ end
 -- @treturn[2] table the error; validation errors list every problem
 -- @raise when `params` is not a table
 function client_mt:update_oidc(params)
-    return self:validated_call("UpdateUserOIDCConfig", validate.update_oidc,
+    return validated_call(self, "UpdateUserOIDCConfig", validate.update_oidc,
         params)
 end
 
@@ -472,7 +500,7 @@ end
 --- Create the account's user OIDC identity provider
 -- (`CreateUserOIDCConfig`); same parameters as `update_oidc`.
 function client_mt:create_oidc(params)
-    return self:validated_call("CreateUserOIDCConfig", validate.update_oidc,
+    return validated_call(self, "CreateUserOIDCConfig", validate.update_oidc,
         params)
 end
 
@@ -492,42 +520,25 @@ end
 
 --- Create a role-SSO OIDC identity provider (`CreateOIDCConfig`).
 function client_mt:create_role_oidc(params)
-    return self:validated_call("CreateOIDCConfig", validate.role_oidc, params)
+    return validated_call(self, "CreateOIDCConfig", validate.role_oidc, params)
 end
 
 
 --- Update a role-SSO OIDC identity provider (`UpdateOIDCConfig`).
 function client_mt:update_role_oidc(params)
-    return self:validated_call("UpdateOIDCConfig", validate.role_oidc, params)
+    return validated_call(self, "UpdateOIDCConfig", validate.role_oidc, params)
 end
 
 
 --- Describe a role-SSO OIDC identity provider by name (`DescribeOIDCConfig`).
 function client_mt:describe_role_oidc(params)
-    return self:validated_call("DescribeOIDCConfig", validate.name, params)
+    return validated_call(self, "DescribeOIDCConfig", validate.name, params)
 end
 
 
 --- Delete a role-SSO OIDC identity provider by name (`DeleteOIDCConfig`).
 function client_mt:delete_role_oidc(params)
-    return self:validated_call("DeleteOIDCConfig", validate.name, params)
-end
-
-
-function client_mt:validated_call(action, check, params)
-    if type(params) ~= "table" then
-        error(action .. ": params must be a table, got " .. type(params), 3)
-    end
-
-    local wire, problems = check(params, action)
-    if wire == nil then
-        local err = errors.validation(problems, action)
-        self:log("error", "invalid parameters", { action = action,
-            error = tostring(err) })
-        return nil, err
-    end
-
-    return self:send(action, json.encode(wire))
+    return validated_call(self, "DeleteOIDCConfig", validate.name, params)
 end
 
 

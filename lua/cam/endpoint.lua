@@ -1,10 +1,93 @@
---- Endpoint URLs: parsing and the loopback rule.
+--- Endpoint URLs: parsing, host checks and the loopback rule.
 -- @module cam.endpoint
 
 local error = error
+local ipairs = ipairs
 local find = string.find
+local gsub = string.gsub
+local tonumber = tonumber
 
 local _M = {}
+
+
+--- Quote a value for an error message: at most 100 bytes, with control
+-- characters, quotes and backslashes shown as `\xNN`.
+-- @tparam string value
+-- @treturn string the quoted text
+function _M.quote(value)
+    local text = value
+    if #text > 100 then
+        text = text:sub(1, 100) .. "..."
+    end
+    text = gsub(text, "[%c\"\\]", function(c)
+        return ("\\x%02x"):format(c:byte())
+    end)
+    return "'" .. text .. "'"
+end
+
+
+local function valid_ipv4(host)
+    local a, b, c, d = host:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+    if a == nil then
+        return false
+    end
+    for _, octet in ipairs({ a, b, c, d }) do
+        if #octet > 3 or tonumber(octet) > 255 then
+            return false
+        end
+    end
+    return true
+end
+
+
+local function valid_ipv6(inner)
+    if not find(inner, "^[%x:]+$") or #inner > 39 then
+        return false
+    end
+
+    local _, compressions = gsub(inner, "::", "")
+    if compressions > 1 or find(inner, ":::", 1, true) then
+        return false
+    end
+
+    local groups = 0
+    for group in inner:gmatch("[^:]+") do
+        if #group > 4 then
+            return false
+        end
+        groups = groups + 1
+    end
+    if compressions == 0 then
+        return groups == 8 and not find(inner, "^:") and not find(inner, ":$")
+    end
+    return groups <= 7
+end
+
+
+--- Tell whether a host is a valid DNS name, IPv4 address or bracketed IPv6
+-- address (as it appears in a URL).
+-- @tparam string host the host part of a URL, lower case
+-- @treturn boolean
+function _M.valid_host(host)
+    if host:sub(1, 1) == "[" then
+        return host:sub(-1) == "]" and valid_ipv6(host:sub(2, -2))
+    end
+    if find(host, "^[%d.]+$") then
+        return valid_ipv4(host)
+    end
+    -- A fully qualified name may end in one dot.
+    local name = host:match("^(.-)%.?$")
+    if #name > 253 or name == "" then
+        return false
+    end
+    for label in (name .. "."):gmatch("([^.]*)%.") do
+        if #label == 0 or #label > 63 or not find(label, "^[%w-]+$")
+            or find(label, "^%-") or find(label, "%-$") then
+            return false
+        end
+    end
+    return true
+end
 
 
 --- Tell whether a host name or address is on the loopback interface.
@@ -12,7 +95,7 @@ local _M = {}
 -- @treturn boolean
 function _M.is_loopback(host)
     return host == "localhost" or host == "[::1]"
-        or find(host, "^127%.%d+%.%d+%.%d+$") ~= nil
+        or (find(host, "^127%.%d+%.%d+%.%d+$") ~= nil and valid_ipv4(host))
 end
 
 
@@ -21,42 +104,46 @@ end
 -- may end in `/` but has no other path, no query and no user information.
 -- @tparam string url the endpoint
 -- @tparam string source what to call the value in errors, such as
---   `"option 'endpoint'"`
+--   `"cam.new: option 'endpoint'"`
 -- @tparam number level the level `error` raises at, counted from here
 -- @treturn table `url` (normalised, ending in `/`), `host` (the value to sign
 --   and send in `Host`, without the port) and `allow_http`
 -- @raise when the URL breaks a rule
 function _M.parse(url, source, level)
+    local shown = source .. " " .. _M.quote(url)
     local scheme, authority, rest = url:match("^(%a[%w+.-]*)://([^/?#]*)(.*)$")
 
     if scheme == nil then
-        error(source .. " '" .. url .. "' is not a URL such as"
-            .. " https://cam.tencentcloudapi.com", level)
+        error(shown .. " is not a URL such as https://cam.tencentcloudapi.com", level)
     end
     scheme = scheme:lower()
     if rest ~= "" and rest ~= "/" then
-        error(source .. " '" .. url .. "' must not have a path, query or"
-            .. " fragment", level)
+        error(shown .. " must not have a path, query or fragment", level)
     end
     if find(authority, "@", 1, true) then
         error(source .. " must not contain user information", level)
     end
 
-    local host, port = authority:match("^(%[[%x:]+%])(.*)$")
+    local host, port = authority:match("^(%[[^%]]*%])(.*)$")
     if host == nil then
         host, port = authority:match("^([^:]*)(.*)$")
     end
-    if host == "" or not find(host, "^[%w.%-%[%]:]+$")
-        or not (port == "" or find(port, "^:%d+$")) then
-        error(source .. " '" .. url .. "' has an invalid host or port", level)
-    end
     host = host:lower()
+    if not _M.valid_host(host) then
+        error(shown .. " has an invalid host", level)
+    end
+    if port ~= "" then
+        local number = tonumber(port:match("^:(%d+)$"))
+        if number == nil or number < 1 or number > 65535 then
+            error(shown .. " has an invalid port; use 1 to 65535", level)
+        end
+    end
 
     if scheme == "http" and not _M.is_loopback(host) then
-        error(source .. " '" .. url .. "': plain http is allowed only for"
-            .. " loopback hosts; use https://", level)
+        error(shown .. ": plain http is allowed only for loopback hosts; use https://",
+            level)
     elseif scheme ~= "http" and scheme ~= "https" then
-        error(source .. " '" .. url .. "' must use https://", level)
+        error(shown .. " must use https://", level)
     end
 
     return {

@@ -9,8 +9,12 @@
 
 local getmetatable = getmetatable
 local ipairs = ipairs
+local pairs = pairs
 local setmetatable = setmetatable
 local concat = table.concat
+local find = string.find
+local gsub = string.gsub
+local sub = string.sub
 local tostring = tostring
 local type = type
 
@@ -25,8 +29,47 @@ local KINDS = {
     credentials = true,
 }
 
+--- Longest message kept; server text beyond it is cut.
+_M.MAX_MESSAGE = 2000
+
+--- Longest code or request id kept.
+_M.MAX_ID = 128
+
 local mt = {}
 mt.__index = mt
+
+
+--- Replace every copy of each secret in text with `***`.
+-- @tparam string text
+-- @tparam table secrets list of strings; empty strings are skipped
+-- @treturn string
+function _M.scrub(text, secrets)
+    for i = 1, #secrets do
+        local secret = secrets[i]
+        local from = 1
+
+        while type(secret) == "string" and secret ~= "" do
+            local s, e = find(text, secret, from, true)
+            if s == nil then
+                break
+            end
+            text = sub(text, 1, s - 1) .. "***" .. sub(text, e + 1)
+            from = s + 3
+        end
+    end
+    return text
+end
+
+
+--- Make text safe for one log line: control characters become spaces and
+-- the text is cut to max bytes.
+local function clean(text, max)
+    text = gsub(text, "%c", " ")
+    if #text > max then
+        text = sub(text, 1, max) .. "..."
+    end
+    return text
+end
 
 
 --- Format the error as one line, for logs and messages.
@@ -49,19 +92,33 @@ function mt:__tostring()
         parts[#parts + 1] = " (RequestId " .. tostring(self.request_id) .. ")"
     end
 
-    -- A message from a server may span lines; the one-line promise holds.
-    return (concat(parts):gsub("[\r\n]+", " "))
+    -- Fields are cleaned in new(), but a caller may have changed them since.
+    return (gsub(concat(parts), "%c", " "))
 end
 
 
 --- Create an error value.
+-- String fields may come from a server, so each has every secret replaced
+-- with `***`, control characters turned into spaces, and its length capped
+-- (`MAX_MESSAGE` for `message`, `MAX_ID` for the others).
 -- @tparam table fields `kind` (required), `code`, `message`, `request_id`,
 --   `status`, `action`, `problems` and any extra detail.
+-- @tparam[opt] table secrets strings that must not appear in the error,
+--   such as the secret key, the token and the request's signature
 -- @treturn table the error, with a `__tostring` metamethod
 -- @raise when `kind` is not one of the five kinds
-function _M.new(fields)
+function _M.new(fields, secrets)
     if not KINDS[fields.kind] then
         error("cam.errors.new: unknown error kind " .. tostring(fields.kind), 2)
+    end
+
+    for name, value in pairs(fields) do
+        if type(value) == "string" then
+            if secrets ~= nil then
+                value = _M.scrub(value, secrets)
+            end
+            fields[name] = clean(value, name == "message" and _M.MAX_MESSAGE or _M.MAX_ID)
+        end
     end
     return setmetatable(fields, mt)
 end

@@ -17,7 +17,9 @@
 -- @module cam.validate
 
 local core = require("cam.core")
+local endpoint = require("cam.endpoint")
 local json = require("cam.json")
+local raw_json = require("cjson.safe").new()
 
 local byte = string.byte
 local concat = table.concat
@@ -44,6 +46,7 @@ local MAX_MAPPING_FILED = 255
 local MAX_DESCRIPTION = 255
 local MAX_NAME = 128
 local MAX_QUOTED = 60
+local MAX_URL_LENGTH = 2048
 
 local SCOPES = { openid = true, email = true, profile = true }
 local DEFAULT_SCOPE = "openid"
@@ -235,12 +238,11 @@ local function check_authority(authority, messages, spaced)
 
     if host == "" then
         messages[#messages + 1] = "has no host; write it as https://host/path"
-    elseif not spaced and not find(host, "^%[")
-            and (not find(host, "^[0-9A-Za-z.-]+$")
-            or find(host, "^%.") or find(host, "..", 1, true)) then
+    elseif not spaced and not endpoint.valid_host(lower(host)) then
         messages[#messages + 1] = "has an invalid host " .. quote(host)
-            .. "; use ASCII letters, digits, '-' and '.', with an"
-            .. " internationalised name in its xn-- form"
+            .. "; use a DNS name of ASCII letters, digits and '-' (an"
+            .. " internationalised name in its xn-- form), an IPv4 address"
+            .. " or a bracketed IPv6 address"
     end
 
     if port ~= "" then
@@ -265,6 +267,14 @@ local function check_url(value, messages)
 
     local count = #messages
     local scheme, rest = value:match("^(%a[%w+.-]*)://(.*)$")
+
+    -- NOTE: the API documents no length limit for these URLs; 2048 bytes is
+    -- the common limit of browsers and servers for a URL.
+    if #value > MAX_URL_LENGTH then
+        messages[#messages + 1] = "is " .. #value .. " bytes long; an IdP URL"
+            .. " must be at most " .. MAX_URL_LENGTH .. " bytes"
+        return nil
+    end
 
     if scheme == nil then
         messages[#messages + 1] = "must be an absolute https:// URL such as"
@@ -607,6 +617,12 @@ local function check_identity_key(value, messages)
         return nil
     end
 
+    if find(text, "[%z\1-\8\11\12\14-\31\127]") then
+        messages[#messages + 1] = "decodes to text with control characters"
+            .. " outside JSON strings; " .. KEY_FIX
+        return nil
+    end
+
     local jwks, json_err = json.decode(text)
     if jwks == nil then
         messages[#messages + 1] = "does not decode to JSON (" .. json_err
@@ -633,6 +649,18 @@ local function check_identity_key(value, messages)
         messages[#messages + 1] = "decodes to a JWKS with " .. defect
             .. "; include the IdP's signing keys and " .. KEY_FIX
         return nil
+    end
+
+    -- json.decode drops null members, so look at the text as parsed.
+    local raw = raw_json.decode(text)
+    if type(raw) == "table" and type(raw.keys) == "table" then
+        for i = 1, #raw.keys do
+            if raw.keys[i] == raw_json.null then
+                messages[#messages + 1] = "key " .. i .. " of the JWKS is null;"
+                    .. " each key must be a JWK such as {\"kty\": \"RSA\", ...}"
+                return nil
+            end
+        end
     end
 
     local count = #messages

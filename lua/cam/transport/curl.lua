@@ -3,8 +3,10 @@
 -- Every transport has the same shape. `new()` returns an object with
 -- `request(req)` and `close()`. `req` has `method`, `url`, `headers` (a list
 -- of `{ name, value }` pairs, sent in order and nothing else), `body`,
--- `timeout_ms`, `connect_timeout_ms`, `ca_file`, `ca_path`, `max_body` and
--- `allow_http`. `request` returns `{ status, body, headers, connects,
+-- `timeout_ms`, `connect_timeout_ms`, `ca_file`, `ca_path`, `max_body`,
+-- `allow_http` and `fresh_connect` (true for a request that must not be sent
+-- twice: libcurl resends a request whose reused connection died, so such a
+-- request gets a new connection). `request` returns `{ status, body, headers, connects,
 -- seconds }`, with header names in lower case, or `nil` and a failure
 -- `{ code, message, request_sent }`. Transports never follow redirects,
 -- always verify TLS peers and host names, and fail when the response body
@@ -56,6 +58,7 @@ function mt:request(req)
         ca_path = req.ca_path,
         max_body = req.max_body,
         allow_http = req.allow_http,
+        fresh_connect = req.fresh_connect,
     })
     if status == nil then
         return nil, body
