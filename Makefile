@@ -45,7 +45,8 @@ $(MODULE): $(OBJECTS)
 deps:
 	@.ci/deps.sh
 
-demo: deps
+demo:
+	@.ci/deps.sh demo
 	@$(MAKE) --no-print-directory all
 	@.ci/demo.sh
 

@@ -37,9 +37,11 @@ test_dependencies = {
     "cqueues",
 }
 
+-- Only the libraries are looked up: Debian keeps curl/curl.h in a
+-- multiarch folder that the compiler searches but LuaRocks does not.
 external_dependencies = {
-    CURL = { header = "curl/curl.h", library = "curl" },
-    OPENSSL = { header = "openssl/evp.h", library = "crypto" },
+    CURL = { library = "curl" },
+    OPENSSL = { library = "crypto" },
 }
 
 build = {

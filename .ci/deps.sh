@@ -1,14 +1,28 @@
 #!/bin/sh
-# Install the Debian packages this project builds, runs and tests with.
-# As root on Debian it installs what is missing; elsewhere it prints the
-# list and exits non-zero when something is missing.
+# Install the Debian packages this project needs: "deps.sh demo" for
+# building and running the example against the emulator, "deps.sh" (or
+# "deps.sh check") for every test as well. As root on Debian it installs
+# what is missing; elsewhere it prints the list and exits non-zero when
+# something is missing.
 set -eu
 
 cd "$(dirname "$0")/.."
 
+# Build and run: the library, and the emulator the demo talks to.
 PACKAGES="gcc make pkg-config openssl liblua5.4-dev lua5.4 libcurl4-openssl-dev
-libssl-dev lua-cjson lua-luaossl lua-cqueues lua-socket lua-busted lua-argparse
-nginx libnginx-mod-http-lua lua-dkjson"
+libssl-dev lua-cjson lua-luaossl lua-cqueues lua-dkjson"
+
+# Tests: busted and luasocket, the CLI's argument parser, nginx with the Lua
+# module and OpenResty's LuaJIT, and Node.js for the outside clients.
+TEST_PACKAGES="lua-socket lua-busted lua-argparse nginx libnginx-mod-http-lua
+libluajit2-5.1-dev luajit2"
+
+purpose=${1:-check}
+case "$purpose" in
+    demo) ;;
+    check) PACKAGES="$PACKAGES $TEST_PACKAGES" ;;
+    *) echo "usage: deps.sh [demo|check]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PACKAGES; do
@@ -20,7 +34,8 @@ done
 
 # Node.js may come from Debian or from another package source that bundles
 # npm in its nodejs package, so the commands are what counts.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "$purpose" = check ] && { ! command -v node >/dev/null 2>&1 ||
+        ! command -v npm >/dev/null 2>&1; }; then
     missing="$missing nodejs npm"
 fi
 
@@ -36,6 +51,8 @@ if [ -n "$missing" ]; then
         exit 1
     fi
 fi
+
+[ "$purpose" = check ] || exit 0
 
 # The tests' Node.js programs (the official SDK as a second client and
 # signing oracle, OIDC libraries), each folder pinned by its lock file.

@@ -6,8 +6,10 @@
 -- The modulus and exponent are read with the openssl command; the key id is
 -- the key's RFC 7638 thumbprint.
 
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/lua5.4/?.so;" .. package.cpath
+-- Find the library in the checkout this script belongs to.
+local root = (arg[0]:match("^(.*)/examples/[^/]*$") or ".")
+package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
+package.cpath = root .. "/build/lua5.4/?.so;" .. package.cpath
 
 local core = require("cam.core")
 local json = require("cam.json")

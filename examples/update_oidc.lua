@@ -10,8 +10,10 @@
 -- is set. The configuration is created when the account has none, updated
 -- otherwise, and then described.
 
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
-package.cpath = "build/lua5.4/?.so;" .. package.cpath
+-- Find the library in the checkout this script belongs to.
+local root = (arg[0]:match("^(.*)/examples/[^/]*$") or ".")
+package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
+package.cpath = root .. "/build/lua5.4/?.so;" .. package.cpath
 
 local cam = require("cam")
 local cjson = require("cjson")

@@ -35,20 +35,29 @@ _M.MAX_MESSAGE = 2000
 --- Longest code or request id kept.
 _M.MAX_ID = 128
 
+--- Shortest secret that `scrub` masks.
+_M.MIN_SECRET = 8
+
+--- The fields that may carry text from a server, and so are scrubbed.
+local SERVER_FIELDS = { message = true, code = true, request_id = true }
+
 local mt = {}
 mt.__index = mt
 
 
 --- Replace every copy of each secret in text with `***`.
+-- Secrets shorter than `MIN_SECRET` bytes are skipped: real keys, tokens
+-- and signatures are far longer, and masking a short string would mangle
+-- ordinary words.
 -- @tparam string text
--- @tparam table secrets list of strings; empty strings are skipped
+-- @tparam table secrets list of strings
 -- @treturn string
 function _M.scrub(text, secrets)
     for i = 1, #secrets do
         local secret = secrets[i]
         local from = 1
 
-        while type(secret) == "string" and secret ~= "" do
+        while type(secret) == "string" and #secret >= _M.MIN_SECRET do
             local s, e = find(text, secret, from, true)
             if s == nil then
                 break
@@ -98,9 +107,10 @@ end
 
 
 --- Create an error value.
--- String fields may come from a server, so each has every secret replaced
--- with `***`, control characters turned into spaces, and its length capped
--- (`MAX_MESSAGE` for `message`, `MAX_ID` for the others).
+-- `message`, `code` and `request_id` may come from a server, so every
+-- secret in them is replaced with `***`. Every string field has its control
+-- characters turned into spaces and its length capped (`MAX_MESSAGE` for
+-- `message`, `MAX_ID` for the others).
 -- @tparam table fields `kind` (required), `code`, `message`, `request_id`,
 --   `status`, `action`, `problems` and any extra detail.
 -- @tparam[opt] table secrets strings that must not appear in the error,
@@ -114,7 +124,7 @@ function _M.new(fields, secrets)
 
     for name, value in pairs(fields) do
         if type(value) == "string" then
-            if secrets ~= nil then
+            if secrets ~= nil and SERVER_FIELDS[name] then
                 value = _M.scrub(value, secrets)
             end
             fields[name] = clean(value, name == "message" and _M.MAX_MESSAGE or _M.MAX_ID)

@@ -80,7 +80,13 @@ local function get_default_client()
         if default_client ~= nil then
             default_client:close()
         end
-        default_client = client.new()
+        -- A bad TENCENTCLOUD_CAM_ENDPOINT is the caller's mistake, so the
+        -- error names the caller's line, not this one.
+        local ok, made = pcall(client.new)
+        if not ok then
+            error((tostring(made):gsub("^[^:]*:%d+: ", "")), 3)
+        end
+        default_client = made
         default_key = key
     end
     return default_client
