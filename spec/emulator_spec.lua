@@ -634,7 +634,7 @@ describe("cam-emulator", function()
             assert_success(response)
             assert.are.equal(12, response.ProviderType)
             assert.are.equal(11, response.Status)
-            assert.are.equal(math.type(response.Status), "integer")
+            assert.is_true(helpers.is_integer(response.Status))
             assert.are.equal("https://idp.example.com/realms/main", response.IdentityUrl)
             assert.are.equal(JWKS_BASE64, response.IdentityKey)
             assert.are.equal("cam-client-01", response.ClientId)
@@ -1044,6 +1044,9 @@ describe("cam-emulator process", function()
     end)
 
     it("exits 0 on SIGTERM", function()
+        if _VERSION == "Lua 5.1" then
+            return pending("exit statuses from io.popen need Lua 5.2 or later")
+        end
         local emu = helpers.start_emulator()
         local code, how = emu:stop("TERM")
         assert.are.equal("exit", how)
@@ -1052,6 +1055,9 @@ describe("cam-emulator process", function()
     end)
 
     it("exits 0 on SIGINT", function()
+        if _VERSION == "Lua 5.1" then
+            return pending("exit statuses from io.popen need Lua 5.2 or later")
+        end
         local emu = helpers.start_emulator()
         local code, how = emu:stop("INT")
         assert.are.equal("exit", how)
@@ -1215,6 +1221,10 @@ end)
 
 
 describe("cam-emulator signature verifier", function()
+    if _VERSION ~= "Lua 5.4" then
+        pending("the emulator's modules are Lua 5.4 code")
+        return
+    end
     local tc3 = require "cam.emulator.tc3"
 
     it("reproduces every known answer", function()

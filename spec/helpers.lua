@@ -32,6 +32,19 @@ _M.START_TIMEOUT = 5
 local temporary_dirs = {}
 
 
+--- Tell whether a value is an integer: of the integer subtype on Lua 5.3
+-- and later, a number with an integral value on LuaJIT, which has no
+-- subtypes.
+-- @param value
+-- @treturn boolean
+function _M.is_integer(value)
+    if math.type ~= nil then
+        return math.type(value) == "integer"
+    end
+    return type(value) == "number" and value == math.floor(value)
+end
+
+
 --- Quote a string for /bin/sh.
 -- @tparam string s
 -- @treturn string
@@ -62,14 +75,43 @@ end
 -- @tparam string command
 -- @treturn string standard output
 function _M.run(command)
-    local handle = assert(io.popen(command .. " 2>&1", "r"))
+    -- On Lua 5.1 (LuaJIT) closing a pipe gives no exit status, so the shell
+    -- appends it to the output there.
+    local lua51 = _VERSION == "Lua 5.1"
+    local shell_command = command .. " 2>&1"
+    if lua51 then
+        shell_command = "(" .. command .. ") 2>&1; echo \"exit status $?\""
+    end
+    local handle = assert(io.popen(shell_command, "r"))
     local output = handle:read("a")
     local ok, how, code = handle:close()
+    if lua51 then
+        local status
+        output, status = output:match("^(.*)exit status (%d+)\n$")
+        ok, how, code = status == "0", "exit", tonumber(status)
+    end
     if not ok then
         error(string.format("command failed (%s %s): %s\n%s", tostring(how), tostring(code),
             command, output), 2)
     end
     return output
+end
+
+
+--- Run a command with os.execute and return how it ended, the same way on
+-- Lua 5.1, where os.execute returns the raw wait status, as on 5.2 and later.
+-- @tparam string command
+-- @treturn string "exit" or "signal"
+-- @treturn integer the exit status or the signal number
+function _M.execute(command)
+    local first, how, code = os.execute(command)
+    if type(first) == "number" then
+        if first % 256 == 0 then
+            return "exit", math.floor(first / 256)
+        end
+        return "signal", first % 128
+    end
+    return how, code
 end
 
 

@@ -167,7 +167,9 @@ describe("cam.sign inputs", function()
     end
 
     it("names the year for a far-future timestamp", function()
-        local ok, err = pcall(cam.sign, with({ timestamp = 2 ^ 62 }))
+        -- LuaJIT's numbers are doubles, exact integers only up to 2^53.
+        local far_future = _VERSION == "Lua 5.1" and 2 ^ 52 or 2 ^ 62
+        local ok, err = pcall(cam.sign, with({ timestamp = far_future }))
         assert.is_false(ok)
         assert.truthy(tostring(err):find("year", 1, true))
     end)

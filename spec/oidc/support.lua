@@ -264,7 +264,7 @@ function _M.cli(args, env, stdin)
     local command = table.concat(parts, " ") .. " <" .. helpers.shell_quote(dir
         .. "/stdin") .. " >" .. helpers.shell_quote(dir .. "/stdout") .. " 2>"
         .. helpers.shell_quote(dir .. "/stderr")
-    local _, _, status = os.execute(command)
+    local _, status = helpers.execute(command)
     return {
         status = status,
         stdout = read_file(dir .. "/stdout") or "",
