@@ -142,8 +142,9 @@ static int core_sign(lua_State *L)
     if (!cam_tointeger(L, -1, &timestamp) || timestamp < 0)
         return luaL_error(L, "bad field 'timestamp' to '%s' (non-negative "
                           "integer seconds expected, got %s)", func,
-                          lua_type(L, -1) == LUA_TNUMBER ? "a fraction "
-                          "or a negative number" : luaL_typename(L, -1));
+                          lua_type(L, -1) == LUA_TNUMBER ? "a fraction, "
+                          "a negative number or one too large"
+                          : luaL_typename(L, -1));
     lua_pop(L, 1);
     req.timestamp = timestamp;
     {
