@@ -1,26 +1,42 @@
 --- The CAM client: options, the request pipeline and the OIDC actions.
 --
--- A call goes through four steps: check the parameters, encode the body,
--- sign it, and send it with the client's transport. The response becomes the
--- `Response` table or an error value (see `cam.errors`).
+-- A call goes through these steps: check the parameters, encode the body,
+-- wait for the client's rate limit, get credentials, sign the request with
+-- the current time, and send it with the client's transport. The response
+-- becomes the `Response` table or an error value (see `cam.errors`).
+--
+-- A failed attempt is handled as `cam.retry` classifies it: sent again after
+-- a jittered wait, sent again at once with refreshed credentials
+-- (`AuthFailure.TokenFailure`) or a corrected clock
+-- (`AuthFailure.SignatureExpire`), or reconciled. Reconciling covers a
+-- create whose request was written but whose response was lost: the client
+-- describes the configuration and compares it with what it sent, instead of
+-- sending the create blindly again.
 -- @module cam.client
 
+local cache = require("cam.credentials.cache")
 local core = require("cam.core")
 local credentials = require("cam.credentials")
+local credentials_http = require("cam.credentials.http")
 local endpoint = require("cam.endpoint")
 local errors = require("cam.errors")
 local json = require("cam.json")
+local ratelimit = require("cam.ratelimit")
+local retry = require("cam.retry")
 local validate = require("cam.validate")
 
 local error = error
 local find = string.find
 local floor = math.floor
 local getmetatable = getmetatable
+local min = math.min
 local os_time = os.time
 local pairs = pairs
 local pcall = pcall
+local random = math.random
 local require = require
 local setmetatable = setmetatable
+local remove = table.remove
 local sort = table.sort
 local sub = string.sub
 local tostring = tostring
@@ -37,10 +53,21 @@ local _M = {
     DEFAULT_CONNECT_TIMEOUT = 10,
     DEFAULT_MAX_RESPONSE_SIZE = 1024 * 1024,
     DEFAULT_TRANSPORT = "auto",
+    DEFAULT_MAX_ATTEMPTS = retry.DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_BASE_DELAY = retry.DEFAULT_BASE_DELAY,
+    DEFAULT_RETRY_MAX_DELAY = retry.DEFAULT_MAX_DELAY,
+    DEFAULT_RETRY_DEADLINE = retry.DEFAULT_DEADLINE,
+    DEFAULT_RATE_LIMIT = ratelimit.DEFAULT_RATE,
+    DEFAULT_RATE_BURST = ratelimit.DEFAULT_BURST,
+    DEFAULT_REFRESH_MARGIN = cache.DEFAULT_MARGIN,
 }
 
 local CONTENT_TYPE = "application/json"
 local REQUEST_CLIENT = "lua-tencentcloud-cam/" .. _M.VERSION
+
+-- How many secret keys and tokens a client remembers for scrubbing
+-- messages; refreshed credentials add theirs.
+local MAX_REMEMBERED_SECRETS = 16
 
 --- The options of `cam.new` and the Lua type each one takes.
 local OPTION_TYPES = {
@@ -48,6 +75,15 @@ local OPTION_TYPES = {
     secret_id = "string",
     secret_key = "string",
     token = "string",
+    credentials = "table",
+    profile = "string",
+    role_arn = "string",
+    role_session_name = "string",
+    role_duration = "number",
+    metadata_url = "string",
+    sts_url = "string",
+    region = "string",
+    refresh_margin = "number",
     timeout = "number",
     connect_timeout = "number",
     ca_file = "string",
@@ -56,11 +92,42 @@ local OPTION_TYPES = {
     dry_run = "boolean",
     logger = "function",
     max_response_size = "number",
-    transport = { string = true, table = true },
+    transport = { string = true, table = true,
+        expected = "a name or a transport object" },
     allow_blocking = "boolean",
+    max_attempts = "number",
+    retry_base_delay = "number",
+    retry_max_delay = "number",
+    retry_deadline = "number",
+    rate_limit = { number = true, boolean = true,
+        expected = "a number of requests per second, or false" },
+    rate_burst = "number",
+}
+
+-- Numeric options: the smallest and largest values, whether they must be
+-- whole, and the unit for the message.
+local NUMBER_RANGES = {
+    timeout = { 0, 86400, false, "seconds", exclusive = true },
+    connect_timeout = { 0, 86400, false, "seconds", exclusive = true },
+    max_response_size = { 1024, 1024 * 1024 * 1024, true, "bytes" },
+    max_attempts = { 1, 20, true, "attempts" },
+    retry_base_delay = { 0, 60, false, "seconds" },
+    retry_max_delay = { 0, 600, false, "seconds" },
+    retry_deadline = { 0, 3600, false, "seconds", exclusive = true },
+    rate_burst = { 1, 10000, false, "requests" },
+    refresh_margin = { 0, 3600, false, "seconds" },
+    role_duration = { 1, 43200, true, "seconds" },
 }
 
 local LANGUAGES = { ["en-US"] = true, ["zh-CN"] = true }
+
+-- API error codes after which the next call reads the credentials again,
+-- because the keys may have been rotated. The call itself is not retried.
+local REREAD_CODES = {
+    ["AuthFailure.SecretIdNotFound"] = true,
+    ["AuthFailure.SignatureFailure"] = true,
+    ["AuthFailure.TokenFailure"] = true,
+}
 
 --- The client's methods. Other modules of the library add theirs here.
 local client_mt = {}
@@ -70,6 +137,11 @@ _M.methods = client_mt
 
 local function getenv(name)
     return os.getenv(name)
+end
+
+
+local function starts_with(text, prefix)
+    return sub(text, 1, #prefix) == prefix
 end
 
 
@@ -84,7 +156,7 @@ local function sorted_keys(t)
 end
 
 
-local function check_options(opts, level)
+local function check_types(opts, level)
     for name, value in pairs(opts) do
         local expected = OPTION_TYPES[name]
 
@@ -95,36 +167,96 @@ local function check_options(opts, level)
         end
         if type(expected) == "table" then
             if not expected[type(value)] then
-                error("cam.new: option '" .. name .. "' must be a name or a"
-                    .. " transport object, got " .. type(value), level)
+                error("cam.new: option '" .. name .. "' must be "
+                    .. expected.expected .. ", got " .. type(value), level)
             end
         elseif type(value) ~= expected then
             error("cam.new: option '" .. name .. "' must be a " .. expected
                 .. ", got " .. type(value), level)
         end
     end
+end
 
-    for _, name in pairs({ "timeout", "connect_timeout" }) do
+
+local function check_ranges(opts, level)
+    for name, range in pairs(NUMBER_RANGES) do
         local v = opts[name]
-        if v ~= nil and not (v > 0 and v <= 86400) then
-            error("cam.new: option '" .. name .. "' must be a number of seconds"
-                .. " greater than 0 and at most 86400", level)
+        local low, high, whole, unit = range[1], range[2], range[3], range[4]
+
+        local above = v ~= nil and (range.exclusive and v > low
+            or not range.exclusive and v >= low)
+        if v ~= nil and not (above and v <= high and (not whole or floor(v) == v)) then
+            error("cam.new: option '" .. name .. "' must be a "
+                .. (whole and "whole " or "") .. "number of " .. unit
+                .. (range.exclusive and " greater than " or " from ") .. low
+                .. (range.exclusive and " and at most " or " to ") .. high, level)
         end
     end
-    if opts.max_response_size ~= nil
-        and not (opts.max_response_size >= 1024
-            and opts.max_response_size <= 1024 * 1024 * 1024
-            and floor(opts.max_response_size) == opts.max_response_size) then
-        error("cam.new: option 'max_response_size' must be a whole number of"
-            .. " bytes from 1024 to 1073741824", level)
+
+    local rate = opts.rate_limit
+    if type(rate) == "number" and not (rate > 0 and rate <= 10000) then
+        error("cam.new: option 'rate_limit' must be a number of requests per"
+            .. " second greater than 0 and at most 10000, or false", level)
     end
-    if opts.language ~= nil and not LANGUAGES[opts.language] then
-        error("cam.new: option 'language' must be 'en-US' or 'zh-CN'", level)
-    end
+end
+
+
+local function check_credential_options(opts, level)
     if (opts.secret_id == nil) ~= (opts.secret_key == nil) then
         error("cam.new: options 'secret_id' and 'secret_key' go together;"
             .. " pass both or neither", level)
     end
+
+    local provider = opts.credentials
+    if provider ~= nil then
+        if type(provider.fetch) ~= "function" and not cache.is_cache(provider) then
+            error("cam.new: option 'credentials' must be a credentials provider"
+                .. " (see cam.credentials)", level)
+        end
+        for _, name in pairs({ "secret_id", "token", "profile" }) do
+            if opts[name] ~= nil then
+                error("cam.new: options 'credentials' and '" .. name .. "' exclude"
+                    .. " each other; pass one of them", level)
+            end
+        end
+    end
+
+    for _, name in pairs({ "role_arn", "region", "profile" }) do
+        if opts[name] == "" then
+            error("cam.new: option '" .. name .. "' must not be empty", level)
+        end
+    end
+    local session = opts.role_session_name
+    if session ~= nil and (#session < 2 or #session > 64
+        or not find(session, "^[%w+=,.@_%-]+$")) then
+        error("cam.new: option 'role_session_name' must be 2 to 64 letters, digits"
+            .. " and +=,.@_-", level)
+    end
+    for _, name in pairs({ "role_session_name", "role_duration", "region" }) do
+        if opts[name] ~= nil and opts.role_arn == nil then
+            error("cam.new: option '" .. name .. "' needs 'role_arn'", level)
+        end
+    end
+
+    for name, http_anywhere in pairs({ metadata_url = true, sts_url = false }) do
+        if opts[name] ~= nil then
+            local target, problem = credentials_http.base_url(opts[name],
+                "option '" .. name .. "'", http_anywhere)
+            if target == nil then
+                error("cam.new: " .. problem, level)
+            end
+        end
+    end
+end
+
+
+local function check_options(opts, level)
+    check_types(opts, level + 1)
+    check_ranges(opts, level + 1)
+    if opts.language ~= nil and not LANGUAGES[opts.language] then
+        error("cam.new: option 'language' must be 'en-US' or 'zh-CN'", level)
+    end
+    check_credential_options(opts, level + 1)
 end
 
 
@@ -157,18 +289,62 @@ local function make_transport(choice, opts, level)
 end
 
 
+-- The cache the client reads its credentials from.
+local function make_credentials(opts)
+    local provider = opts.credentials
+
+    if provider == nil then
+        provider = credentials.default(opts)
+    elseif opts.role_arn ~= nil then
+        provider = credentials.assume_role({
+            role_arn = opts.role_arn,
+            session_name = opts.role_session_name,
+            duration = opts.role_duration,
+            base_url = opts.sts_url,
+            region = opts.region,
+            source = provider,
+        })
+    end
+
+    if cache.is_cache(provider) then
+        if opts.logger ~= nil then
+            provider:set_logger(opts.logger)
+        end
+        return provider
+    end
+    return cache.new(provider, { margin = opts.refresh_margin, logger = opts.logger })
+end
+
+
 --- Create a client.
--- @tparam[opt] table opts `endpoint` (URL, default
---   `https://cam.tencentcloudapi.com`, or `$TENCENTCLOUD_CAM_ENDPOINT` when
---   set), `secret_id`, `secret_key`, `token` (default: the environment),
---   `timeout` (seconds, default 30), `connect_timeout` (seconds, default 10),
---   `ca_file`, `ca_path`, `language` (`"en-US"` or `"zh-CN"`), `dry_run`,
---   `logger` (`function(level, message, fields)`), `max_response_size`
---   (bytes, default 1 MiB), `transport` (`"auto"`, the default, `"curl"`,
---   or a transport object, see `cam.transport.curl`), `allow_blocking`
---   (let `"auto"` use blocking libcurl inside nginx request phases)
+-- Making a client does no I/O; credentials are read at the first call.
+-- @tparam[opt] table opts
+--
+-- - `endpoint`: URL, default `https://cam.tencentcloudapi.com`, or
+--   `$TENCENTCLOUD_CAM_ENDPOINT` when set
+-- - credentials: `secret_id`, `secret_key` and `token`, or `credentials`,
+--   a provider from `cam.credentials`. Without either, the client uses the
+--   default chain (`cam.credentials.default`). There `profile` names the
+--   credentials file's section, `metadata_url` the CVM metadata service and
+--   `sts_url` STS. `role_arn` (with `role_session_name`, `role_duration`
+--   and `region`) assumes that role with the credentials found.
+--   `refresh_margin` is the number of seconds before expiry at which
+--   temporary credentials are refreshed (default 300).
+-- - `timeout` (seconds, default 30), `connect_timeout` (seconds, default
+--   10), `ca_file`, `ca_path`, `max_response_size` (bytes, default 1 MiB)
+-- - retries: `max_attempts` (default 4, the first included),
+--   `retry_base_delay` (seconds, default 0.5), `retry_max_delay` (seconds,
+--   default 10), `retry_deadline` (seconds from the start of a call after
+--   which no attempt starts, default 60)
+-- - `rate_limit`: requests per second per action (default 20; `false`
+--   turns the limit off), `rate_burst` (default 1)
+-- - `language` (`"en-US"` or `"zh-CN"`), `dry_run`, `logger`
+--   (`function(level, message, fields)`), `transport` (`"auto"`, the
+--   default, `"curl"`, or a transport object, see `cam.transport.curl`),
+--   `allow_blocking` (let `"auto"` use blocking libcurl inside nginx phases
+--   without cosockets)
 -- @treturn table the client
--- @raise on an unknown option, a wrong type or an invalid endpoint
+-- @raise on an unknown option, a wrong type or range, or an invalid URL
 function _M.new(opts)
     if opts == nil then
         opts = {}
@@ -187,18 +363,26 @@ function _M.new(opts)
         target = endpoint.parse(_M.DEFAULT_ENDPOINT, "default endpoint", 3)
     end
 
-    local creds, credentials_error = credentials.resolve(opts)
-    local secrets = {}
-    if creds then
-        secrets[#secrets + 1] = creds.secret_key
-        secrets[#secrets + 1] = creds.token
+    local limiter
+    if opts.rate_limit ~= false then
+        local rate = opts.rate_limit
+        if type(rate) ~= "number" then
+            rate = _M.DEFAULT_RATE_LIMIT
+        end
+        limiter = ratelimit.new(rate, opts.rate_burst or _M.DEFAULT_RATE_BURST)
     end
 
     return setmetatable({
         endpoint = target,
-        credentials = creds,
-        credentials_error = credentials_error,
-        secrets = secrets,
+        credentials = make_credentials(opts),
+        secrets = {},
+        remembered = nil,
+        clock_offset = 0,
+        limiter = limiter,
+        max_attempts = opts.max_attempts or _M.DEFAULT_MAX_ATTEMPTS,
+        retry_base_delay = opts.retry_base_delay or _M.DEFAULT_RETRY_BASE_DELAY,
+        retry_max_delay = opts.retry_max_delay or _M.DEFAULT_RETRY_MAX_DELAY,
+        retry_deadline = opts.retry_deadline or _M.DEFAULT_RETRY_DEADLINE,
         timeout_ms = to_milliseconds(opts.timeout or _M.DEFAULT_TIMEOUT),
         connect_timeout_ms = to_milliseconds(opts.connect_timeout
             or _M.DEFAULT_CONNECT_TIMEOUT),
@@ -224,13 +408,42 @@ function client_mt:log(level, message, fields)
 end
 
 
+-- Add a credential's secret key and token to the texts scrubbed from
+-- messages.
+function client_mt:remember(creds)
+    if creds == self.remembered then
+        return
+    end
+    self.remembered = creds
+
+    local secrets = self.secrets
+    for _, secret in pairs({ creds.secret_key, creds.token or false }) do
+        local known = false
+        for i = 1, #secrets do
+            known = known or secrets[i] == secret
+        end
+        if secret and not known then
+            secrets[#secrets + 1] = secret
+        end
+    end
+    while #secrets > MAX_REMEMBERED_SECRETS do
+        remove(secrets, 1)
+    end
+end
+
+
 --- Build the signed request for an action with an encoded body.
-function client_mt:build_request(action, body)
-    local credentials = self.credentials
-    local timestamp = os_time()
+-- The timestamp is the current time plus the clock offset learned from an
+-- `AuthFailure.SignatureExpire` response.
+-- @tparam string action
+-- @tparam string body
+-- @tparam table creds `secret_id`, `secret_key`, `token`
+-- @treturn table `method`, `url`, `headers` (a list of pairs) and `body`
+function client_mt:build_request(action, body, creds)
+    local timestamp = os_time() + self.clock_offset
     local authorization = core.sign({
-        secret_id = credentials.secret_id,
-        secret_key = credentials.secret_key,
+        secret_id = creds.secret_id,
+        secret_key = creds.secret_key,
         service = _M.SERVICE,
         host = self.endpoint.host,
         timestamp = timestamp,
@@ -246,8 +459,8 @@ function client_mt:build_request(action, body)
         { "X-TC-Version", _M.API_VERSION },
         { "X-TC-Timestamp", ("%d"):format(timestamp) },
     }
-    if credentials.token ~= nil then
-        headers[#headers + 1] = { "X-TC-Token", credentials.token }
+    if creds.token ~= nil then
+        headers[#headers + 1] = { "X-TC-Token", creds.token }
     end
     if self.language ~= nil then
         headers[#headers + 1] = { "X-TC-Language", self.language }
@@ -358,7 +571,10 @@ end
 
 
 --- Call any CAM action.
--- The parameters are checked only for being encodable as JSON.
+-- The parameters are checked only for being encodable as JSON. After a
+-- network failure or a timeout, actions named `Describe*`, `Get*`, `List*`,
+-- `Update*`, `Disable*` and `Delete*` are sent again. Other actions are sent
+-- again only when no byte of the request was written.
 -- @tparam string action the action name, such as `"DescribeUserOIDCConfig"`
 -- @tparam[opt] table params the request parameters with their wire names
 -- @treturn[1] table the `Response` table, with `RequestId`
@@ -387,19 +603,19 @@ end
 
 
 --- Sign and send an encoded body, or return it under dry_run.
+-- @tparam string action
+-- @tparam string body the JSON body
+-- @treturn[1] table the `Response` table, or the request under dry_run
+-- @treturn[2] nil
+-- @treturn[2] table the error
 function client_mt:send(action, body)
-    if self.credentials == nil then
-        self:log("error", "no usable credentials", { action = action,
-            error = tostring(self.credentials_error) })
-        return nil, self.credentials_error
-    end
-
-    local request = self:build_request(action, body)
-    local secrets = { request.headers[1][2]:match("Signature=(%x+)") }
-    for i = 1, #self.secrets do
-        secrets[#secrets + 1] = self.secrets[i]
-    end
     if self.dry_run then
+        local creds, err = self:current_credentials(action)
+        if creds == nil then
+            return nil, err
+        end
+
+        local request = self:build_request(action, body, creds)
         return {
             method = request.method,
             url = request.url,
@@ -409,7 +625,37 @@ function client_mt:send(action, body)
         }
     end
 
-    self:log("debug", "sending request", { action = action,
+    return self:perform(action, body)
+end
+
+
+function client_mt:current_credentials(action)
+    local creds, err = self.credentials:get()
+
+    if creds == nil then
+        self:log("error", "no usable credentials", { action = action,
+            error = tostring(err) })
+        return nil, err
+    end
+    self:remember(creds)
+    return creds
+end
+
+
+-- Send one attempt. Returns the Response table, or nil, the error and the
+-- transport's response when there was one.
+function client_mt:attempt(action, body, creds, number, remaining)
+    local request = self:build_request(action, body, creds)
+    local timeout_ms = min(self.timeout_ms, to_milliseconds(remaining))
+
+    -- What no error may carry: this request's signature, and every secret
+    -- key and token the client has used, in case a server echoes them.
+    local secrets = { request.headers[1][2]:match("Signature=(%x+)") }
+    for i = 1, #self.secrets do
+        secrets[#secrets + 1] = self.secrets[i]
+    end
+
+    self:log("debug", "sending request", { action = action, attempt = number,
         endpoint = self.endpoint.url, bytes = #body })
 
     local response, failure = self.transport:request({
@@ -417,19 +663,20 @@ function client_mt:send(action, body)
         url = request.url,
         headers = request.headers,
         body = request.body,
-        timeout_ms = self.timeout_ms,
-        connect_timeout_ms = self.connect_timeout_ms,
+        timeout_ms = timeout_ms,
+        connect_timeout_ms = min(self.connect_timeout_ms, timeout_ms),
         ca_file = self.ca_file,
         ca_path = self.ca_path,
         max_body = self.max_response_size,
         allow_http = self.endpoint.allow_http,
-        -- libcurl resends a request whose reused connection died; a
-        -- Create must not run twice, so it gets a connection of its own.
-        fresh_connect = find(action, "^Create") ~= nil,
+        -- libcurl resends a request whose reused connection died, out of
+        -- the client's sight. A create must not run twice, and a delete
+        -- sent twice returns "not found", so both get a new connection.
+        fresh_connect = not retry.is_idempotent(action) or starts_with(action, "Delete"),
     })
 
     if response == nil then
-        local err = errors.new({
+        return nil, errors.new({
             kind = "transport",
             action = action,
             code = failure.code,
@@ -438,23 +685,330 @@ function client_mt:send(action, body)
             request_sent = failure.request_sent,
             status = failure.status,
         }, secrets)
-        self:log("error", "request failed", { action = action,
-            error = tostring(err) })
-        return nil, err
     end
 
     local result, err = self:decode_response(action, response.status,
         response.body, response.headers, secrets)
     if result == nil then
-        self:log("error", "request failed", { action = action,
-            request_id = err.request_id, error = tostring(err) })
-        return nil, err
+        return nil, err, response
     end
 
-    self:log("debug", "response received", { action = action,
+    self:log("debug", "response received", { action = action, attempt = number,
         request_id = result.RequestId, status = response.status,
         seconds = response.seconds, new_connections = response.connects })
     return result
+end
+
+
+-- Reconciling creates --------------------------------------------------------
+
+-- The fields a create sets, with the value the service stores when the
+-- request leaves one out, and whether order is irrelevant.
+local USER_FIELDS = {
+    { "IdentityUrl" }, { "IdentityKey" }, { "ClientId" },
+    { "AuthorizationEndpoint" }, { "ResponseType" }, { "ResponseMode" },
+    { "MappingFiled" }, { "Scope", { "openid" }, set = true },
+    { "Description", "" }, { "AutoRotateKey", 0 },
+}
+
+local ROLE_FIELDS = {
+    { "Name" }, { "IdentityUrl" }, { "IdentityKey" }, { "ClientId", set = true },
+    { "Description", "" }, { "AutoRotateKey", 0 },
+}
+
+
+local function same_set(a, b)
+    if type(a) ~= "table" or type(b) ~= "table" or #a ~= #b then
+        return false
+    end
+
+    local count = {}
+    for i = 1, #a do
+        count[a[i]] = (count[a[i]] or 0) + 1
+    end
+    for i = 1, #b do
+        if not count[b[i]] or count[b[i]] == 0 then
+            return false
+        end
+        count[b[i]] = count[b[i]] - 1
+    end
+    return true
+end
+
+
+-- Tell whether a described configuration contains every field that was sent.
+local function matches(fields, sent, described)
+    for i = 1, #fields do
+        local field = fields[i]
+        local name, default = field[1], field[2]
+        local want = sent[name]
+
+        if want == nil or (field.set and type(want) == "table" and #want == 0) then
+            want = default
+        end
+        if field.set then
+            if not same_set(want, described[name]) then
+                return false
+            end
+        elseif want ~= described[name] then
+            return false
+        end
+    end
+    return true
+end
+
+
+-- Describe what a create would have made: returns "created" and the
+-- describe response, "absent", or "unknown" and the reason.
+local RECONCILERS = {}
+
+RECONCILERS.CreateUserOIDCConfig = function(self, sent)
+    local current, err = self:perform("DescribeUserOIDCConfig", "{}")
+
+    if current == nil then
+        return "unknown", "describing it failed: " .. tostring(err)
+    end
+    if current.Status == nil or current.Status == 0 then
+        return "absent"
+    end
+    if matches(USER_FIELDS, sent, current) then
+        return "created", current
+    end
+    return "unknown", "a configuration that differs from the one sent exists"
+end
+
+RECONCILERS.CreateOIDCConfig = function(self, sent)
+    if type(sent.Name) ~= "string" then
+        return "unknown", "the request has no Name to describe"
+    end
+
+    local current, err = self:perform("DescribeOIDCConfig",
+        json.encode({ Name = sent.Name }))
+    if current == nil then
+        if err.kind == "api" and err.code == "ResourceNotFound.IdentityNotExist" then
+            return "absent"
+        end
+        return "unknown", "describing it failed: " .. tostring(err)
+    end
+    if matches(ROLE_FIELDS, sent, current) then
+        return "created", current
+    end
+    return "unknown", "a provider named " .. sent.Name .. " that differs from the"
+        .. " one sent exists"
+end
+
+
+-- Find out whether an uncertain create was applied. Returns the result to
+-- report, "absent" when the create may be sent again, or nil and the
+-- OutcomeUnknown error.
+function client_mt:reconcile(action, body, cause)
+    local sent = json.decode(body)
+    local outcome, detail
+
+    if type(sent) ~= "table" then
+        outcome, detail = "unknown", "the request body cannot be read back"
+    else
+        outcome, detail = RECONCILERS[action](self, sent)
+    end
+    self:log("info", "create reconciled", { action = action, outcome = outcome,
+        cause = cause.code, request_id = cause.request_id })
+
+    if outcome == "created" then
+        return { RequestId = detail.RequestId, reconciled = "created" }
+    elseif outcome == "absent" then
+        return "absent"
+    end
+    return nil, errors.new({
+        kind = "transport",
+        action = action,
+        code = "OutcomeUnknown",
+        message = "the request may or may not have been applied after "
+            .. tostring(cause.code) .. ", and " .. detail
+            .. "; describe the configuration before sending it again",
+        request_sent = true,
+        cause = cause,
+    })
+end
+
+
+-- The send loop ---------------------------------------------------------------
+
+-- The server's clock minus ours, from the Date header of a response.
+local function clock_offset(response)
+    local date = response and response.headers and response.headers.date
+    local server = retry.parse_http_date(date)
+
+    if server == nil then
+        return nil
+    end
+    return floor(server - os_time())
+end
+
+
+-- Decide what follows a failed attempt. Returns "again" (send at once),
+-- "wait" (send after a back-off), or "stop" with the call's result or
+-- error.
+function client_mt:next_step(action, body, err, response, creds, state)
+    local decision = retry.classify(err)
+
+    if err.kind == "api" and REREAD_CODES[err.code] then
+        self.credentials:invalidate(creds)
+    end
+
+    if decision == "retry" then
+        return "wait"
+    elseif decision == "refresh" then
+        if state.refreshed or not self.credentials:refreshable() then
+            return "stop", nil, err
+        end
+        state.refreshed = true
+        return "again"
+    elseif decision == "skew" then
+        local offset = clock_offset(response)
+        if state.corrected or offset == nil then
+            return "stop", nil, err
+        end
+        state.corrected = true
+        self.clock_offset = offset
+        self:log("warn", "clock skew corrected", { action = action,
+            offset = offset, request_id = err.request_id })
+        return "again"
+    elseif decision == "uncertain" then
+        state.uncertain = true
+        if retry.is_idempotent(action) then
+            return "wait"
+        end
+        if RECONCILERS[action] == nil then
+            return "stop", nil, err
+        end
+        local result, reconcile_err = self:reconcile(action, body, err)
+        if result == "absent" then
+            return "wait"
+        end
+        return "stop", result, reconcile_err
+    end
+
+    -- After an attempt that may have been applied, "not found" ends a
+    -- delete and "already exists" sends a create to the reconciler.
+    if state.uncertain and err.kind == "api" then
+        if starts_with(action, "Delete") and starts_with(err.code, "ResourceNotFound") then
+            return "stop", { RequestId = err.request_id, reconciled = "deleted" }
+        end
+        if RECONCILERS[action] ~= nil and (err.code == "LimitExceeded.IdentityFull"
+            or err.code == "InvalidParameter.IdentityNameInUse") then
+            local result, reconcile_err = self:reconcile(action, body, err)
+            if result ~= "absent" then
+                return "stop", result, reconcile_err
+            end
+        end
+    end
+
+    -- A create whose response body is not an API response may have been
+    -- applied.
+    if RECONCILERS[action] ~= nil and err.kind == "http"
+        and err.code == "InvalidResponse" then
+        local result, reconcile_err = self:reconcile(action, body, err)
+        if result == "absent" then
+            return "stop", nil, err
+        end
+        return "stop", result, reconcile_err
+    end
+    return "stop", nil, err
+end
+
+
+-- Wait for the action's rate limit. Returns false when the wait would end
+-- after the deadline of a retry.
+function client_mt:wait_for_rate_limit(action, number, clock, deadline)
+    if self.limiter == nil then
+        return true
+    end
+
+    local now = clock.now()
+    local wait = self.limiter:reserve(action, now)
+    if wait <= 0 then
+        return true
+    end
+    if number > 1 and now + wait >= deadline then
+        return false
+    end
+    self:log("info", "waiting for the client rate limit", { action = action,
+        attempt = number, seconds = wait })
+    clock.sleep(wait)
+    return true
+end
+
+
+function client_mt:give_up(action, number, err, reason)
+    err.attempts = number
+    self:log("error", "request failed", { action = action, attempt = number,
+        code = err.code, request_id = err.request_id, reason = reason,
+        error = tostring(err) })
+    return nil, err
+end
+
+
+--- Send an action with retries, refreshes and reconciling.
+-- @tparam string action
+-- @tparam string body the JSON body
+-- @treturn[1] table the `Response` table; after reconciling, a table with
+--   `RequestId` (of the describe call) and `reconciled` (`"created"` or
+--   `"deleted"`)
+-- @treturn[2] nil
+-- @treturn[2] table the last attempt's error, with `attempts`
+function client_mt:perform(action, body)
+    local clock = retry.clock(self.transport)
+    local deadline = clock.now() + self.retry_deadline
+    local state = { refreshed = false, corrected = false, uncertain = false }
+    local number = 0
+    local err
+
+    while true do
+        number = number + 1
+        if not self:wait_for_rate_limit(action, number, clock, deadline) then
+            return self:give_up(action, number - 1, err, "deadline")
+        end
+
+        local creds, creds_err = self:current_credentials(action)
+        if creds == nil then
+            return nil, creds_err
+        end
+
+        local result, response
+        result, err, response = self:attempt(action, body, creds, number,
+            deadline - clock.now())
+        if result ~= nil then
+            return result
+        end
+
+        local step, final, final_err = self:next_step(action, body, err, response,
+            creds, state)
+        if step == "stop" then
+            if final ~= nil then
+                return final
+            end
+            return self:give_up(action, number, final_err, "not retryable")
+        end
+        if number >= self.max_attempts then
+            return self:give_up(action, number, err, "attempts exhausted")
+        end
+
+        local delay = 0
+        if step == "wait" then
+            delay = retry.backoff(number, self.retry_base_delay,
+                self.retry_max_delay, random)
+        end
+        if clock.now() + delay >= deadline then
+            return self:give_up(action, number, err, "deadline")
+        end
+
+        self:log("warn", "retrying request", { action = action,
+            attempt = number + 1, delay = delay, code = err.code,
+            request_id = err.request_id, error = tostring(err) })
+        if delay > 0 then
+            clock.sleep(delay)
+        end
+    end
 end
 
 

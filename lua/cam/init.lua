@@ -58,6 +58,9 @@ _M.sign = core.sign
 --- Create a client; see `cam.client.new` for the options.
 _M.new = client.new
 
+--- Credential providers and the default chain. See `cam.credentials`.
+_M.credentials = require("cam.credentials")
+
 --- The OIDC workflow: discovery, presets, templates, token preflight, and
 -- the plan and apply methods it adds to clients. See `cam.oidc`.
 _M.oidc = require("cam.oidc")

@@ -11,12 +11,20 @@
 --     GET    /_emulator/faults       queued faults
 --     POST   /_emulator/faults       queue one fault (see cam.emulator.faults)
 --     DELETE /_emulator/faults       clear the fault queue
+--     GET    /_emulator/metadata     the metadata service's settings
+--     POST   /_emulator/metadata     {"role", "account", "expires_in", "failure",
+--                                     "status", "count"} (see cam.emulator.metadata)
+--     GET    /_emulator/tokens       issued temporary credentials, without secrets
+--     POST   /_emulator/tokens       {"expire": true or "<secret id>"}
+--     GET    /_emulator/web_identity the settings of AssumeRoleWithWebIdentity
+--     POST   /_emulator/web_identity {"token", "provider_id", "account"}
 --
 -- Errors respond with 400 (bad body), 404 (unknown path) or 405 (wrong method)
 -- with `{"error": "<message>"}`.
 -- @module cam.emulator.admin
 
 local json = require "cam.emulator.json"
+local metadata = require "cam.emulator.metadata"
 
 local _M = {}
 
@@ -144,6 +152,93 @@ ROUTES.faults = {
     end,
     DELETE = function(emu)
         emu.faults:clear()
+        return ok()
+    end,
+}
+
+
+local function metadata_view(settings)
+    return {
+        role = settings.role or json.null,
+        account = settings.account or json.null,
+        expires_in = settings.expires_in,
+        failure = settings.failure or json.null,
+        status = settings.status,
+        count = settings.count,
+        served = settings.served,
+    }
+end
+
+ROUTES.metadata = {
+    GET = function(emu)
+        return ok({ metadata = metadata_view(emu.metadata) })
+    end,
+    POST = function(emu, request)
+        local body, err = decode_object(request)
+        if not body then
+            return bad_request(err)
+        end
+        local settings, settings_err = metadata.settings(body)
+        if not settings then
+            return bad_request(settings_err)
+        end
+        if settings.account ~= nil and not emu.credentials[settings.account] then
+            return bad_request("account " .. settings.account .. " is not a known secret id")
+        end
+        emu.metadata = settings
+        return ok({ metadata = metadata_view(settings) })
+    end,
+}
+
+ROUTES.tokens = {
+    GET = function(emu)
+        return ok({ tokens = json.array(emu:issued_credentials()) })
+    end,
+    POST = function(emu, request)
+        local body, err = decode_object(request)
+        if not body then
+            return bad_request(err)
+        end
+        local expire = body.expire
+        if expire ~= true and type(expire) ~= "string" then
+            return bad_request("expire must be true (every issued credential) or a secret id")
+        end
+        local changed = emu:expire_credentials(expire ~= true and expire or nil)
+        return ok({ expired = changed })
+    end,
+}
+
+ROUTES.web_identity = {
+    GET = function(emu)
+        local settings = emu.web_identity
+        return ok({ provider_id = settings.provider_id or json.null,
+            account = settings.account or json.null,
+            token_required = settings.token ~= nil })
+    end,
+    POST = function(emu, request)
+        local body, err = decode_object(request)
+        if not body then
+            return bad_request(err)
+        end
+        local settings = {}
+        for _, name in ipairs({ "token", "provider_id", "account" }) do
+            local value = body[name]
+            if value ~= nil and value ~= json.null then
+                if type(value) ~= "string" or value == "" then
+                    return bad_request(name .. " must be a non-empty string or null")
+                end
+                settings[name] = value
+            end
+        end
+        for name in pairs(body) do
+            if name ~= "token" and name ~= "provider_id" and name ~= "account" then
+                return bad_request("unknown web identity field: " .. tostring(name))
+            end
+        end
+        if settings.account ~= nil and not emu.credentials[settings.account] then
+            return bad_request("account " .. settings.account .. " is not a known secret id")
+        end
+        emu.web_identity = settings
         return ok()
     end,
 }

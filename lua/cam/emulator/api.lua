@@ -1,9 +1,16 @@
---- Request pipeline of the emulated CAM API.
+--- Request pipeline of the emulated CAM and STS APIs.
 --
 -- Checks run in a fixed order and the first failure decides the response:
 -- method and path, Authorization syntax, X-TC-Timestamp, secret id,
--- credential scope and signature, token, action and version, request rate,
--- then the JSON body and the action's own parameter checks.
+-- credential scope and signature, token (and its expiry), action and
+-- version, request rate, then the JSON body and the action's own parameter
+-- checks.
+--
+-- The X-TC-Action header picks the product: the STS actions (`AssumeRole`,
+-- `AssumeRoleWithWebIdentity`) belong to STS, whose credential scope
+-- service is `sts` and version `2018-08-13`; every other action to CAM.
+-- `AssumeRoleWithWebIdentity` may be sent with `Authorization: SKIP`, and
+-- then skips the secret id, signature and token checks.
 -- @module cam.emulator.api
 
 local cqueues = require "cqueues"
@@ -11,6 +18,7 @@ local cqueues = require "cqueues"
 local actions = require "cam.emulator.actions"
 local envelope = require "cam.emulator.envelope"
 local json = require "cam.emulator.json"
+local sts = require "cam.emulator.sts"
 local tc3 = require "cam.emulator.tc3"
 
 local _M = {}
@@ -50,6 +58,24 @@ local function check_method_and_path(request)
 end
 
 
+-- Pick the product from the X-TC-Action header; its own checks come later.
+local function check_product(request, context)
+    local action = single_header(request, "X-TC-Action")
+    if action and sts.exists(action) then
+        context.product = {
+            name = "sts", service = sts.SERVICE, version = sts.VERSION,
+            unsigned_allowed = sts.allows_unsigned(action),
+        }
+    else
+        context.product = {
+            name = "cam", service = _M.SERVICE, version = actions.VERSION,
+            unsigned_allowed = false,
+        }
+    end
+    return nil
+end
+
+
 local function check_authorization(request, context)
     local value, err = single_header(request, "Authorization")
     if value == nil then
@@ -57,6 +83,10 @@ local function check_authorization(request, context)
     end
     if value == false then
         return "AuthFailure.InvalidAuthorization", err
+    end
+    if value == "SKIP" and context.product.unsigned_allowed then
+        context.unsigned = true
+        return nil
     end
 
     local authorization, parse_err = tc3.parse_authorization(value)
@@ -95,6 +125,9 @@ end
 
 
 local function check_secret_id(_, context, emu)
+    if context.unsigned then
+        return nil
+    end
     local credential = emu.credentials[context.authorization.secret_id]
     if not credential then
         return "AuthFailure.SecretIdNotFound",
@@ -106,7 +139,11 @@ end
 
 
 local function check_signature(request, context)
+    if context.unsigned then
+        return nil
+    end
     local authorization = context.authorization
+    local service = context.product.service
 
     local timestamp_date = os.date("!%Y-%m-%d", context.timestamp)
     if authorization.date ~= timestamp_date then
@@ -114,10 +151,10 @@ local function check_signature(request, context)
             "The credential scope date %s is not the UTC date %s of X-TC-Timestamp.",
             authorization.date, timestamp_date)
     end
-    if authorization.service ~= _M.SERVICE then
+    if authorization.service ~= service then
         return "AuthFailure.SignatureFailure", string.format(
             "The credential scope service must be %s, got %s.",
-            _M.SERVICE, authorization.service)
+            service, authorization.service)
     end
 
     local canonical_request, err = tc3.canonical_request(request, authorization.signed_headers)
@@ -135,8 +172,12 @@ local function check_signature(request, context)
 end
 
 
--- An empty X-TC-Token counts as absent.
-local function check_token(request, context)
+-- An empty X-TC-Token counts as absent. A temporary credential issued by
+-- STS or the metadata service also fails once it has expired.
+local function check_token(request, context, emu)
+    if context.unsigned then
+        return nil
+    end
     local token, err = single_header(request, "X-TC-Token")
     if token == false then
         return "AuthFailure.TokenFailure", err
@@ -157,6 +198,12 @@ local function check_token(request, context)
     if expected and not tc3.constant_time_equal(expected, token) then
         return "AuthFailure.TokenFailure", "X-TC-Token is not valid for this SecretId."
     end
+
+    local expires_at = context.credential.expires_at
+    if expires_at and emu:now() >= expires_at then
+        return "AuthFailure.TokenFailure", string.format(
+            "The temporary credential expired at %s.", os.date("!%Y-%m-%dT%H:%M:%SZ", expires_at))
+    end
     return nil
 end
 
@@ -169,7 +216,7 @@ local function check_action(request, context)
     if action == false then
         return "InvalidParameter", err
     end
-    if not actions.exists(action) then
+    if not actions.exists(action) and not sts.exists(action) then
         return "InvalidAction", "The action " .. action .. " does not exist."
     end
     context.action = action
@@ -181,16 +228,18 @@ local function check_action(request, context)
     if version == false then
         return "InvalidParameter", version_err
     end
-    if version ~= actions.VERSION then
+    local expected = context.product.version
+    if version ~= expected then
         return "NoSuchVersion", string.format(
-            "The API version %s does not exist for %s; use %s.", version, action, actions.VERSION)
+            "The API version %s does not exist for %s; use %s.", version, action, expected)
     end
     return nil
 end
 
 
 local function check_rate(_, context, emu)
-    local key = context.authorization.secret_id .. "\0" .. context.action
+    local caller = context.unsigned and "unsigned" or context.authorization.secret_id
+    local key = caller .. "\0" .. context.action
     if not emu.limiter:admit(key, cqueues.monotime()) then
         return "RequestLimitExceeded", string.format(
             "More than %d %s requests in one second; retry later.",
@@ -223,6 +272,7 @@ end
 
 local CHECKS = {
     check_method_and_path,
+    check_product,
     check_authorization,
     check_timestamp,
     check_secret_id,
@@ -265,8 +315,14 @@ function _M.handle(emu, request)
         end
     end
 
-    local account = emu.store:account(context.authorization.secret_id)
-    local result = actions.run(context.action, account, context.params)
+    local result
+    if context.product.name == "sts" then
+        result = sts.run(emu, context, context.action, context.params)
+    else
+        -- A temporary credential acts on the account that it was issued for.
+        local owner = context.credential.account or context.authorization.secret_id
+        result = actions.run(context.action, emu.store:account(owner), context.params)
+    end
     if result.code then
         return fail(result.code, result.message)
     end

@@ -10,8 +10,11 @@ _M.USAGE = [[
 Usage: cam-emulator [options]
 
 Serves the Tencent Cloud CAM OIDC actions (API 3.0, version 2019-01-16) on a
-local port, checking TC3-HMAC-SHA256 signatures. The first line on stdout is
-the base URL, written once the port accepts connections.
+local port, checking TC3-HMAC-SHA256 signatures. The same port serves STS
+AssumeRole and AssumeRoleWithWebIdentity (version 2018-08-13) and the CVM
+metadata paths of a role's credential, whose role the admin API binds. The
+first line on stdout is the base URL, written once the port accepts
+connections.
 
 Options:
   --host ADDRESS        address to bind (default 127.0.0.1)

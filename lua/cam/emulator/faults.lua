@@ -17,6 +17,7 @@ _M.KINDS = {
     status = "respond with HTTP `status` and a short HTML page, without handling",
     non_json = "respond with HTTP 200 with Content-Type application/json and a body that is not JSON",
     throttle = "respond with RequestLimitExceeded without handling",
+    error = "respond with the API error `code` (default ServiceUnavailable) without handling",
     reset_before = "close the connection without handling or responding",
     reset_after = "handle the request (state changes apply), then close without responding",
     redirect = "respond with 302 with Location `location`, without handling",
@@ -32,9 +33,12 @@ _M.DEFAULT_OVERSIZED_BYTES = 16 * 1024 * 1024
 local MAX_DELAY_MS = 10 * 60 * 1000
 local MAX_OVERSIZED_BYTES = 256 * 1024 * 1024
 
+--- Error code of an `error` fault without `code`.
+_M.DEFAULT_ERROR_CODE = "ServiceUnavailable"
+
 local FIELDS = {
     fault = true, action = true, count = true, delay_ms = true,
-    status = true, location = true, bytes = true,
+    status = true, location = true, bytes = true, code = true,
 }
 
 local Queue = {}
@@ -91,6 +95,10 @@ function _M.normalize(spec, default_location)
     if spec.location ~= nil and type(spec.location) ~= "string" then
         return nil, "location must be a string"
     end
+    if spec.code ~= nil and (type(spec.code) ~= "string"
+        or not spec.code:find("^%u[%w.]*$") or #spec.code > 128) then
+        return nil, "code must be an error code such as InternalError"
+    end
 
     local count = spec.count
     if count ~= nil and (math.type(count) ~= "integer" or (count < 1 and count ~= -1)) then
@@ -112,6 +120,7 @@ function _M.normalize(spec, default_location)
         status = spec.status or _M.DEFAULT_STATUS,
         location = spec.location or default_location,
         bytes = spec.bytes or _M.DEFAULT_OVERSIZED_BYTES,
+        code = spec.code or _M.DEFAULT_ERROR_CODE,
     }
 end
 

@@ -1,12 +1,15 @@
 --- Local emulator of Tencent Cloud CAM's OIDC actions, for tests.
 --
--- This module keeps the emulator's run-time state: credentials, the OIDC
--- store, the rate limiter, queued faults, the request log and the clock
--- offset. `cam.emulator.server` serves it over HTTP(S) and
+-- This module keeps the emulator's run-time state. That is the
+-- credentials (given, or issued by STS and the metadata service), the OIDC
+-- store, the rate limiter, queued faults, the request log, the clock
+-- offset, and the settings of the metadata service and of web identity
+-- sign-in. `cam.emulator.server` serves it over HTTP(S) and
 -- `cam.emulator.cli` parses the `cam-emulator` command line.
 -- @module cam.emulator
 
 local faults = require "cam.emulator.faults"
+local metadata = require "cam.emulator.metadata"
 local ratelimit = require "cam.emulator.ratelimit"
 local requestlog = require "cam.emulator.requestlog"
 local state = require "cam.emulator.state"
@@ -57,6 +60,9 @@ function _M.new(options)
         faults = faults.new(nil),
         requests = requestlog.new(),
         clock_offset = 0,
+        default_account = list[1].secret_id,
+        metadata = metadata.defaults(),
+        web_identity = {},
         max_body = _M.MAX_BODY,
         log = options.logger or function() end,
     }, Emulator)
@@ -95,8 +101,9 @@ function Emulator:state_changed()
 end
 
 
---- Clear the OIDC state, queued faults, rate counters, request log and
--- clock offset. Credentials stay.
+--- Clear the OIDC state, queued faults, rate counters, request log, clock
+-- offset, issued temporary credentials, and the metadata and web identity
+-- settings. Other credentials stay.
 function Emulator:reset()
     self.store:reset()
     self:state_changed()
@@ -104,6 +111,51 @@ function Emulator:reset()
     self.limiter:reset()
     self.requests:clear()
     self.clock_offset = 0
+    for secret_id, credential in pairs(self.credentials) do
+        if credential.issued then
+            self.credentials[secret_id] = nil
+        end
+    end
+    self.metadata = metadata.defaults()
+    self.web_identity = {}
+end
+
+
+--- List the temporary credentials issued so far, without their secrets.
+-- @treturn table list of `{secret_id=, expires_at=, expired=, account=,
+-- source=}`, sorted by secret id
+function Emulator:issued_credentials()
+    local list = {}
+    local now = self:now()
+    for secret_id, credential in pairs(self.credentials) do
+        if credential.issued then
+            list[#list + 1] = {
+                secret_id = secret_id,
+                expires_at = credential.expires_at,
+                expired = now >= credential.expires_at,
+                account = credential.account,
+                source = credential.source,
+            }
+        end
+    end
+    table.sort(list, function(a, b) return a.secret_id < b.secret_id end)
+    return list
+end
+
+
+--- Make issued temporary credentials expire now.
+-- @tparam[opt] string secret_id only this one; every issued one when nil
+-- @treturn integer how many were changed
+function Emulator:expire_credentials(secret_id)
+    local changed = 0
+    local now = self:now()
+    for id, credential in pairs(self.credentials) do
+        if credential.issued and (secret_id == nil or id == secret_id) then
+            credential.expires_at = math.min(credential.expires_at, now)
+            changed = changed + 1
+        end
+    end
+    return changed
 end
 
 

@@ -20,6 +20,7 @@ local admin = require "cam.emulator.admin"
 local api = require "cam.emulator.api"
 local envelope = require "cam.emulator.envelope"
 local http = require "cam.emulator.http"
+local metadata = require "cam.emulator.metadata"
 
 local _M = {}
 
@@ -224,6 +225,14 @@ function Server:respond_fault(connection, request, fault)
         self:respond(connection, 200, { { "Content-Type", "application/json" } }, body,
             keep_alive)
         return "RequestLimitExceeded", request_id
+    elseif kind == "error" then
+        local request_id = envelope.new_request_id()
+        local body = envelope.failure(fault.code,
+            "The request failed with " .. fault.code .. " (fault injected by cam-emulator).",
+            request_id)
+        self:respond(connection, 200, { { "Content-Type", "application/json" } }, body,
+            keep_alive)
+        return fault.code, request_id
     end
     error("fault kind has no response: " .. tostring(kind))
 end
@@ -231,6 +240,7 @@ end
 
 local SKIPS_ACTION = {
     status = true, non_json = true, redirect = true, oversized = true, throttle = true,
+    error = true,
 }
 
 
@@ -319,6 +329,16 @@ function Server:dispatch(connection, reader, request)
         local elapsed_ms = math.floor((cqueues.monotime() - request.started) * 1000 + 0.5)
         self.log_info(string.format("admin %s %s -> %d %d ms", request.method, request.path,
             status, elapsed_ms))
+        return request.keep_alive
+    end
+
+    -- The metadata service is plain HTTP, as on a CVM instance.
+    if metadata.matches(request.path) and not request.tls then
+        local status, content_type, body = metadata.handle(self.emu, request)
+        self:respond(connection, status, { { "Content-Type", content_type } }, body,
+            request.keep_alive)
+        self.log_info(string.format("metadata %s %s -> %d", request.method, request.path,
+            status))
         return request.keep_alive
     end
 

@@ -11,6 +11,9 @@
 -- `{ code, message, request_sent }`. Transports never follow redirects,
 -- always verify TLS peers and host names, and fail when the response body
 -- exceeds `max_body`.
+--
+-- A transport may also have `sleep(seconds)` and `now()` (seconds on a
+-- monotonic clock); the client then waits between retries with them.
 -- @module cam.transport.curl
 
 local core = require("cam.core")
@@ -80,6 +83,21 @@ function mt:close()
         self.handle:close()
         self.handle = nil
     end
+end
+
+
+--- Block the calling thread for a while; the client waits between retries
+-- with it.
+-- @tparam number seconds fractions allowed, at most 86400
+function mt:sleep(seconds)
+    core.sleep(seconds)
+end
+
+
+--- Return seconds on a monotonic clock, for measuring intervals.
+-- @treturn number
+function mt:now()
+    return core.monotonic()
 end
 
 

@@ -1,0 +1,786 @@
+-- Credential providers: fixed values, the environment, the INI credentials
+-- file, the CVM metadata service and STS (both served by the emulator on
+-- loopback), the TKE web identity exchange, the default chain, and the
+-- refreshing cache.
+
+local cam = require("cam")
+local cache = require("cam.credentials.cache")
+local credentials = require("cam.credentials")
+local helpers = require("helpers")
+
+local SECRET_KEY = helpers.DEMO_KEY
+local ROLE_ARN = "qcs::cam::uin/100000000001:roleName/deployer"
+local CLOSED = "http://127.0.0.1:9"
+
+
+local function write_file(path, text)
+    local file = assert(io.open(path, "wb"))
+    assert(file:write(text))
+    assert(file:close())
+end
+
+
+-- Run fn with os.getenv reading env instead of the process environment.
+-- The metadata and STS URLs stay on a closed loopback port unless env
+-- names them.
+local function with_env(env, fn)
+    local getenv = os.getenv
+    env.TENCENTCLOUD_METADATA_ENDPOINT = env.TENCENTCLOUD_METADATA_ENDPOINT or CLOSED
+    env.TENCENTCLOUD_STS_ENDPOINT = env.TENCENTCLOUD_STS_ENDPOINT or CLOSED
+    os.getenv = function(name) return env[name] end
+    local ok, a, b = pcall(fn)
+    os.getenv = getenv
+    assert(ok, a)
+    return a, b
+end
+
+
+local function capture_logger(entries)
+    return function(level, message, fields)
+        entries[#entries + 1] = { level = level, message = message, fields = fields or {} }
+    end
+end
+
+
+local function header(entry, name)
+    for _, h in ipairs(entry.headers) do
+        if h.name:lower() == name:lower() then
+            return h.value
+        end
+    end
+    return nil
+end
+
+
+local function requests_for(emu, action)
+    local found = {}
+    for _, entry in ipairs(emu:requests()) do
+        if entry.action == action then
+            found[#found + 1] = entry
+        end
+    end
+    return found
+end
+
+
+describe("credentials.static", function()
+    it("returns the values", function()
+        local creds = assert(credentials.static({ secret_id = "AKIDx0001",
+            secret_key = "key0001", token = "tok0001" }):fetch())
+        assert.are.equal("AKIDx0001", creds.secret_id)
+        assert.are.equal("key0001", creds.secret_key)
+        assert.are.equal("tok0001", creds.token)
+        assert.is_nil(creds.expires_at)
+    end)
+
+    it("rejects whitespace naming the option", function()
+        local _, err = credentials.static({ secret_id = "AKIDx0001",
+            secret_key = "key0001\n" }):fetch()
+        assert.are.equal("credentials", err.kind)
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("option 'secret_key'", 1, true))
+        assert.is_nil(err.message:find("key0001", 1, true))
+    end)
+
+    it("raises on a wrong type or a missing key", function()
+        assert.has_error(function() credentials.static({ secret_id = 1, secret_key = "k" }) end)
+        assert.has_error(function() credentials.static({ secret_id = "AKIDx" }) end)
+        assert.has_error(function() credentials.static("AKIDx") end)
+    end)
+end)
+
+
+describe("credentials.env", function()
+    it("reads the variables at fetch time", function()
+        local provider = credentials.env()
+        local creds = with_env({ TENCENTCLOUD_SECRET_ID = "AKIDfirst",
+            TENCENTCLOUD_SECRET_KEY = "first-key" }, function()
+            return assert(provider:fetch())
+        end)
+        assert.are.equal("AKIDfirst", creds.secret_id)
+        creds = with_env({ TENCENTCLOUD_SECRET_ID = "AKIDsecond",
+            TENCENTCLOUD_SECRET_KEY = "second-key" }, function()
+            return assert(provider:fetch())
+        end)
+        assert.are.equal("AKIDsecond", creds.secret_id)
+    end)
+
+    it("prefers TENCENTCLOUD_SESSION_TOKEN to TENCENTCLOUD_TOKEN", function()
+        local env = { TENCENTCLOUD_SECRET_ID = "AKIDx", TENCENTCLOUD_SECRET_KEY = "k",
+            TENCENTCLOUD_SESSION_TOKEN = "session", TENCENTCLOUD_TOKEN = "plain" }
+        local creds = with_env(env, function() return assert(credentials.env():fetch()) end)
+        assert.are.equal("session", creds.token)
+        env.TENCENTCLOUD_SESSION_TOKEN = nil
+        creds = with_env(env, function() return assert(credentials.env():fetch()) end)
+        assert.are.equal("plain", creds.token)
+    end)
+
+    it("takes a token option over the variables", function()
+        local creds = with_env({ TENCENTCLOUD_SECRET_ID = "AKIDx",
+            TENCENTCLOUD_SECRET_KEY = "k", TENCENTCLOUD_TOKEN = "plain" }, function()
+            return assert(credentials.env({ token = "given" }):fetch())
+        end)
+        assert.are.equal("given", creds.token)
+    end)
+
+    it("reports unset variables as not found", function()
+        local _, err = with_env({}, function() return credentials.env():fetch() end)
+        assert.are.equal("CredentialsNotFound", err.code)
+    end)
+
+    it("names the variable with stray whitespace", function()
+        local _, err = with_env({ TENCENTCLOUD_SECRET_ID = " AKIDx",
+            TENCENTCLOUD_SECRET_KEY = "k" }, function()
+            return credentials.env():fetch()
+        end)
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("TENCENTCLOUD_SECRET_ID", 1, true))
+    end)
+end)
+
+
+describe("credentials.profile", function()
+    local dir
+
+    setup(function()
+        dir = helpers.tmpdir()
+    end)
+
+    local function fetch(text, opts, env)
+        local path = dir .. "/credentials"
+        write_file(path, text)
+        env = env or { TENCENTCLOUD_CREDENTIALS_FILE = path }
+        return with_env(env, function()
+            return credentials.profile(opts):fetch()
+        end)
+    end
+
+    it("reads the default section", function()
+        local creds = assert(fetch("# comment\n[default]\nsecret_id = AKIDfile\n"
+            .. "secret_key = file-key\ntoken = \n"))
+        assert.are.equal("AKIDfile", creds.secret_id)
+        assert.are.equal("file-key", creds.secret_key)
+        assert.is_nil(creds.token)
+        assert.truthy(creds.source:find("[default]", 1, true))
+    end)
+
+    it("reads a named profile with colons and CRLF", function()
+        local creds = assert(fetch("[default]\r\nsecret_id=a\r\nsecret_key=b\r\n"
+            .. "[ops]\r\n; comment\r\nsecret_id: AKIDops\r\nsecret_key: ops-key\r\n"
+            .. "token: ops-token\r\n", { profile = "ops" }))
+        assert.are.equal("AKIDops", creds.secret_id)
+        assert.are.equal("ops-key", creds.secret_key)
+        assert.are.equal("ops-token", creds.token)
+    end)
+
+    it("rejects a trailing space naming file, profile and key", function()
+        local _, err = fetch("[default]\nsecret_id = AKIDfile\nsecret_key = file-key \n")
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("[default] secret_key", 1, true))
+        assert.truthy(err.message:find(dir, 1, true))
+        assert.is_nil(err.message:find("file-key", 1, true))
+    end)
+
+    it("reports a missing key", function()
+        local _, err = fetch("[default]\nsecret_id = AKIDfile\n")
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("secret_key is missing", 1, true))
+    end)
+
+    it("reports a malformed line", function()
+        local _, err = fetch("[default]\nsecret_id AKIDfile\n")
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("line 2", 1, true))
+    end)
+
+    it("lists the profiles when one is missing", function()
+        local _, err = fetch("[default]\nsecret_id = a\nsecret_key = b\n[dev]\n",
+            { profile = "prod" })
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("profiles: default, dev", 1, true))
+    end)
+
+    it("skips a file without the default section", function()
+        local _, err = fetch("[dev]\nsecret_id = a\nsecret_key = b\n")
+        assert.are.equal("CredentialsNotFound", err.code)
+    end)
+
+    it("finds the file in HOME", function()
+        local home = helpers.tmpdir()
+        os.execute("mkdir -p " .. helpers.shell_quote(home .. "/.tencentcloud"))
+        write_file(home .. "/.tencentcloud/credentials",
+            "[default]\nsecret_id = AKIDhome\nsecret_key = home-key\n")
+        local creds = with_env({ HOME = home }, function()
+            return assert(credentials.profile():fetch())
+        end)
+        assert.are.equal("AKIDhome", creds.secret_id)
+    end)
+
+    it("reports a missing named file as invalid", function()
+        local _, err = with_env({}, function()
+            return credentials.profile({ file = helpers.tmpdir() .. "/none" }):fetch()
+        end)
+        assert.are.equal("InvalidCredentials", err.code)
+    end)
+
+    it("reports no file as not found", function()
+        local creds, err = with_env({ HOME = helpers.tmpdir() }, function()
+            return credentials.profile():fetch()
+        end)
+        if creds ~= nil then
+            return pending("this machine has /etc/tencentcloud/credentials")
+        end
+        assert.are.equal("CredentialsNotFound", err.code)
+        assert.truthy(err.message:find("/etc/tencentcloud/credentials", 1, true))
+    end)
+end)
+
+
+describe("credentials against the emulator", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    local function set_metadata(settings)
+        local response, status = emu:admin("POST", "/_emulator/metadata", settings)
+        assert.are.equal(200, status, response and response.error)
+    end
+
+    describe("cvm_role", function()
+        it("finds the bound role and its credential", function()
+            set_metadata({ role = "cvm-role", expires_in = 900 })
+            local creds = assert(credentials.cvm_role({ base_url = emu.url }):fetch())
+            assert.truthy(creds.secret_id:find("^AKIDTmp"))
+            assert.is_string(creds.token)
+            assert.is_true(math.abs(creds.expires_at - (os.time() + 900)) <= 5)
+            assert.are.equal("CVM role cvm-role", creds.source)
+
+            local client = cam.new({ endpoint = emu.url, credentials =
+                credentials.cvm_role({ base_url = emu.url }) })
+            local res = assert(client:describe_oidc())
+            assert.are.equal(0, res.Status)
+        end)
+
+        it("uses a named role without the look-up", function()
+            set_metadata({ role = "named" })
+            local creds = assert(credentials.cvm_role({ base_url = emu.url,
+                role = "named" }):fetch())
+            assert.is_string(creds.secret_key)
+            local _, err = credentials.cvm_role({ base_url = emu.url, role = "other" }):fetch()
+            assert.are.equal("InvalidCredentials", err.code)
+        end)
+
+        it("reads the base URL from the environment", function()
+            set_metadata({ role = "cvm-role" })
+            local creds = with_env({ TENCENTCLOUD_METADATA_ENDPOINT = emu.url }, function()
+                return assert(credentials.cvm_role():fetch())
+            end)
+            assert.are.equal("CVM role cvm-role", creds.source)
+        end)
+
+        it("reports no bound role as not found", function()
+            local _, err = credentials.cvm_role({ base_url = emu.url }):fetch()
+            assert.are.equal("CredentialsNotFound", err.code)
+            assert.truthy(err.message:find("no CAM role", 1, true))
+        end)
+
+        it("reports an unreachable service as not found", function()
+            local _, err = credentials.cvm_role({ base_url = "http://127.0.0.1:"
+                .. helpers.free_port() }):fetch()
+            assert.are.equal("CredentialsNotFound", err.code)
+            assert.truthy(err.message:find("not reachable", 1, true))
+        end)
+
+        it("reports a Code other than Success", function()
+            set_metadata({ role = "cvm-role", failure = "code" })
+            local _, err = credentials.cvm_role({ base_url = emu.url }):fetch()
+            assert.are.equal("MetadataFailure", err.code)
+            assert.truthy(err.message:find("InternalError", 1, true))
+        end)
+
+        it("reports a body that is not JSON", function()
+            set_metadata({ role = "cvm-role", failure = "invalid_json" })
+            local _, err = credentials.cvm_role({ base_url = emu.url }):fetch()
+            assert.are.equal("InvalidResponse", err.code)
+        end)
+
+        it("retries an HTTP 500 of the credential", function()
+            set_metadata({ role = "cvm-role" })
+            local provider = credentials.cvm_role({ base_url = emu.url, role = "cvm-role" })
+            set_metadata({ role = "cvm-role", failure = "status", status = 500, count = 2 })
+            local creds = assert(provider:fetch())
+            assert.is_string(creds.secret_id)
+
+            set_metadata({ role = "cvm-role", failure = "status", status = 500 })
+            local _, err = provider:fetch()
+            assert.are.equal("HttpStatusCodeError", err.code)
+            assert.are.equal(500, err.status)
+        end)
+
+        it("rejects bad options", function()
+            assert.has_error(function() credentials.cvm_role({ base_url = "ftp://x" }) end)
+            assert.has_error(function()
+                credentials.cvm_role({ base_url = "http://127.0.0.1/path" })
+            end)
+            assert.has_error(function() credentials.cvm_role({ role = "a b" }) end)
+        end)
+    end)
+
+    describe("assume_role", function()
+        local function source()
+            return credentials.static({ secret_id = helpers.DEMO_ID, secret_key = SECRET_KEY })
+        end
+
+        it("signs AssumeRole with the source credential", function()
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                session_name = "spec-session", duration = 1800, base_url = emu.url,
+                source = source() })
+            local creds = assert(provider:fetch())
+            assert.is_true(math.abs(creds.expires_at - (os.time() + 1800)) <= 5)
+
+            local request = requests_for(emu, "AssumeRole")[1]
+            assert.are.equal("Success", request.outcome)
+            local authorization = header(request, "Authorization")
+            assert.truthy(authorization:find("Credential=" .. helpers.DEMO_ID
+                .. "/%d+%-%d+%-%d+/sts/tc3_request"))
+            assert.are.equal("2018-08-13", header(request, "X-TC-Version"))
+            assert.are.equal("ap-guangzhou", header(request, "X-TC-Region"))
+            local body = helpers.json_decode(request.body)
+            assert.are.equal(ROLE_ARN, body.RoleArn)
+            assert.are.equal("spec-session", body.RoleSessionName)
+            assert.are.equal(1800, body.DurationSeconds)
+        end)
+
+        it("acts on the source's account", function()
+            local client = cam.new({ endpoint = emu.url, credentials =
+                credentials.assume_role({ role_arn = ROLE_ARN, base_url = emu.url,
+                    source = source() }) })
+            assert(client:disable_sso())
+            assert(client:call("DescribeOIDCConfig", { Name = "none" }) == nil)
+            local request = requests_for(emu, "DisableUserSSO")[1]
+            assert.truthy(header(request, "Authorization"):find("AKIDTmp", 1, true))
+            assert.is_string(header(request, "X-TC-Token"))
+        end)
+
+        it("reports an STS error with its code", function()
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = credentials.static({ secret_id = helpers.DEMO_ID,
+                    secret_key = "WrongSecretKey000001" }) })
+            local _, err = provider:fetch()
+            assert.are.equal("credentials", err.kind)
+            assert.are.equal("AuthFailure.SignatureFailure", err.code)
+            assert.is_string(err.request_id)
+            assert.truthy(err.message:find("STS AssumeRole", 1, true))
+        end)
+
+        it("retries throttled STS requests", function()
+            emu:fault({ fault = "throttle", action = "AssumeRole", count = 2 })
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source() })
+            assert(provider:fetch())
+            assert.are.equal(3, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("refreshes a rejected source credential once", function()
+            set_metadata({ role = "cvm-role" })
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = credentials.cvm_role({ base_url = emu.url }) })
+            assert(provider:fetch())
+            emu:admin("POST", "/_emulator/tokens", { expire = true })
+            assert(provider:fetch())
+            local outcomes = {}
+            for _, request in ipairs(requests_for(emu, "AssumeRole")) do
+                outcomes[#outcomes + 1] = request.outcome
+            end
+            assert.are.same({ "Success", "AuthFailure.TokenFailure", "Success" }, outcomes)
+        end)
+
+        it("reports a failing source", function()
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = credentials.cvm_role({ base_url = emu.url }) })
+            local _, err = provider:fetch()
+            assert.are.equal("CredentialsNotFound", err.code)
+            assert.truthy(err.message:find("source credentials failed", 1, true))
+            assert.are.equal(0, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("rejects bad options", function()
+            assert.has_error(function() credentials.assume_role({ source = source() }) end)
+            assert.has_error(function() credentials.assume_role({ role_arn = ROLE_ARN }) end)
+            assert.has_error(function()
+                credentials.assume_role({ role_arn = ROLE_ARN, source = source(),
+                    duration = 50000 })
+            end)
+            assert.has_error(function()
+                credentials.assume_role({ role_arn = ROLE_ARN, source = source(),
+                    session_name = "bad name" })
+            end)
+            assert.has_error(function()
+                credentials.assume_role({ role_arn = ROLE_ARN, source = source(),
+                    base_url = "http://sts.example.com" })
+            end)
+        end)
+    end)
+
+    describe("tke_oidc", function()
+        local token_file
+
+        setup(function()
+            token_file = helpers.tmpdir() .. "/token"
+            write_file(token_file, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb2QifQ.c2ln\n")
+        end)
+
+        local function tke_env(extra)
+            local env = {
+                TKE_REGION = "ap-shanghai",
+                TKE_PROVIDER_ID = "cls-provider",
+                TKE_WEB_IDENTITY_TOKEN_FILE = token_file,
+                TKE_ROLE_ARN = ROLE_ARN,
+                TENCENTCLOUD_STS_ENDPOINT = emu.url,
+            }
+            -- false in extra unsets a variable.
+            for k, v in pairs(extra or {}) do
+                env[k] = v or nil
+            end
+            return env
+        end
+
+        it("exchanges the token unsigned", function()
+            local creds = with_env(tke_env(), function()
+                return assert(credentials.tke_oidc():fetch())
+            end)
+            assert.is_string(creds.token)
+            local request = requests_for(emu, "AssumeRoleWithWebIdentity")[1]
+            assert.are.equal("SKIP", header(request, "Authorization"))
+            assert.are.equal("ap-shanghai", header(request, "X-TC-Region"))
+            local body = helpers.json_decode(request.body)
+            assert.are.equal("cls-provider", body.ProviderId)
+            assert.are.equal("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwb2QifQ.c2ln",
+                body.WebIdentityToken)
+            assert.are.equal(ROLE_ARN, body.RoleArn)
+        end)
+
+        it("gives credentials that work for CAM", function()
+            local client = with_env(tke_env(), function()
+                return cam.new({ endpoint = emu.url, credentials = credentials.tke_oidc() })
+            end)
+            local res = with_env(tke_env(), function()
+                return assert(client:describe_oidc())
+            end)
+            assert.are.equal(0, res.Status)
+        end)
+
+        it("names the unset variables", function()
+            local _, err = with_env(tke_env({ TKE_ROLE_ARN = false, TKE_REGION = false }),
+                function() return credentials.tke_oidc():fetch() end)
+            assert.are.equal("CredentialsNotFound", err.code)
+            assert.truthy(err.message:find("TKE_REGION, TKE_ROLE_ARN not set", 1, true))
+        end)
+
+        it("reports an unreadable token file", function()
+            local _, err = with_env(tke_env({ TKE_WEB_IDENTITY_TOKEN_FILE = "/nonexistent/t" }),
+                function() return credentials.tke_oidc():fetch() end)
+            assert.are.equal("InvalidCredentials", err.code)
+        end)
+
+        it("reports a rejected token without quoting it", function()
+            emu:admin("POST", "/_emulator/web_identity", { token = "another-token-value" })
+            local _, err = with_env(tke_env(), function()
+                return credentials.tke_oidc():fetch()
+            end)
+            assert.are.equal("InvalidParameterValue", err.code)
+            assert.is_nil(tostring(err):find("eyJhbGciOiJSUzI1NiJ9", 1, true))
+        end)
+    end)
+
+    describe("the default chain", function()
+        it("prefers the environment to the file", function()
+            local dir = helpers.tmpdir()
+            write_file(dir .. "/credentials", "[default]\nsecret_id = AKIDfile\n"
+                .. "secret_key = file-key\n")
+            local creds = with_env({ TENCENTCLOUD_SECRET_ID = "AKIDenv",
+                TENCENTCLOUD_SECRET_KEY = "env-key",
+                TENCENTCLOUD_CREDENTIALS_FILE = dir .. "/credentials" }, function()
+                return assert(credentials.default({}):fetch())
+            end)
+            assert.are.equal("AKIDenv", creds.secret_id)
+        end)
+
+        it("falls through to the CVM role and logs why", function()
+            set_metadata({ role = "cvm-role" })
+            local entries = {}
+            local creds = with_env({ HOME = helpers.tmpdir(),
+                TENCENTCLOUD_METADATA_ENDPOINT = emu.url }, function()
+                return assert(credentials.default({ logger = capture_logger(entries) }):fetch())
+            end)
+            assert.are.equal("CVM role cvm-role", creds.source)
+            local skipped = {}
+            for _, entry in ipairs(entries) do
+                assert.are.equal("debug", entry.level)
+                skipped[#skipped + 1] = entry.fields.provider
+            end
+            assert.are.same({ "environment", "profile" }, skipped)
+        end)
+
+        it("stops at an invalid source", function()
+            set_metadata({ role = "cvm-role" })
+            local _, err = with_env({ TENCENTCLOUD_SECRET_ID = "AKIDenv",
+                TENCENTCLOUD_SECRET_KEY = "env-key\t",
+                TENCENTCLOUD_METADATA_ENDPOINT = emu.url }, function()
+                return credentials.default({}):fetch()
+            end)
+            assert.are.equal("InvalidCredentials", err.code)
+            assert.truthy(err.message:find("TENCENTCLOUD_SECRET_KEY", 1, true))
+        end)
+
+        it("lists every reason when nothing is found", function()
+            local creds, err = with_env({ HOME = helpers.tmpdir() }, function()
+                return credentials.default({}):fetch()
+            end)
+            if creds ~= nil then
+                return pending("this machine has /etc/tencentcloud/credentials")
+            end
+            assert.are.equal("CredentialsNotFound", err.code)
+            assert.truthy(err.message:find("TENCENTCLOUD_SECRET_ID", 1, true))
+            assert.truthy(err.message:find("CVM role:", 1, true))
+            assert.truthy(err.message:find("TKE OIDC:", 1, true))
+        end)
+
+        it("returns a failing provider's error last", function()
+            set_metadata({ role = "cvm-role", failure = "code" })
+            local _, err = with_env({ HOME = helpers.tmpdir(),
+                TENCENTCLOUD_METADATA_ENDPOINT = emu.url }, function()
+                return credentials.default({}):fetch()
+            end)
+            assert.are.equal("MetadataFailure", err.code)
+        end)
+
+        it("assumes role_arn with what it finds", function()
+            local client = with_env({ TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+                TENCENTCLOUD_SECRET_KEY = SECRET_KEY }, function()
+                return cam.new({ endpoint = emu.url, role_arn = ROLE_ARN, sts_url = emu.url,
+                    role_duration = 900 })
+            end)
+            local res = with_env({ TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
+                TENCENTCLOUD_SECRET_KEY = SECRET_KEY }, function()
+                return assert(client:describe_oidc())
+            end)
+            assert.are.equal(0, res.Status)
+            assert.are.equal(1, #requests_for(emu, "AssumeRole"))
+        end)
+    end)
+
+    describe("the client's cache", function()
+        it("refreshes within the margin", function()
+            set_metadata({ role = "cvm-role", expires_in = 60 })
+            local entries = {}
+            local client = cam.new({ endpoint = emu.url, refresh_margin = 30,
+                credentials = credentials.cvm_role({ base_url = emu.url }),
+                logger = capture_logger(entries) })
+            assert(client:describe_oidc())
+            assert(client:describe_oidc())
+            local served = emu:admin("GET", "/_emulator/metadata").metadata.served
+            assert.are.equal(1, served)
+
+            local margin_client = cam.new({ endpoint = emu.url, refresh_margin = 120,
+                credentials = credentials.cvm_role({ base_url = emu.url }) })
+            assert(margin_client:describe_oidc())
+            assert(margin_client:describe_oidc())
+            served = emu:admin("GET", "/_emulator/metadata").metadata.served
+            assert.are.equal(3, served)
+        end)
+
+        it("keeps a valid credential when a refresh fails", function()
+            set_metadata({ role = "cvm-role", expires_in = 60 })
+            local entries = {}
+            local client = cam.new({ endpoint = emu.url, refresh_margin = 120,
+                credentials = credentials.cvm_role({ base_url = emu.url }),
+                logger = capture_logger(entries) })
+            assert(client:describe_oidc())
+            set_metadata({ role = "cvm-role", expires_in = 60, failure = "code" })
+            assert(client:describe_oidc())
+            local kept = false
+            for _, entry in ipairs(entries) do
+                if entry.message:find("refresh failed", 1, true) then
+                    kept = true
+                    assert.are.equal("error", entry.level)
+                    assert.truthy(entry.fields.error:find("MetadataFailure", 1, true))
+                end
+            end
+            assert.is_true(kept)
+        end)
+
+        it("refreshes after TokenFailure and retries once", function()
+            set_metadata({ role = "cvm-role" })
+            local client = cam.new({ endpoint = emu.url,
+                credentials = credentials.cvm_role({ base_url = emu.url }) })
+            assert(client:describe_oidc())
+            emu:admin("POST", "/_emulator/tokens", { expire = true })
+            assert(client:describe_oidc())
+            local outcomes = {}
+            for _, request in ipairs(requests_for(emu, "DescribeUserOIDCConfig")) do
+                outcomes[#outcomes + 1] = request.outcome
+            end
+            assert.are.same({ "Success", "AuthFailure.TokenFailure", "Success" }, outcomes)
+        end)
+
+        it("is shared between clients", function()
+            set_metadata({ role = "cvm-role" })
+            local shared = credentials.cache(credentials.cvm_role({ base_url = emu.url }))
+            local a = cam.new({ endpoint = emu.url, credentials = shared })
+            local b = cam.new({ endpoint = emu.url, credentials = shared })
+            assert(a:describe_oidc())
+            assert(b:describe_oidc())
+            assert.are.equal(1, emu:admin("GET", "/_emulator/metadata").metadata.served)
+        end)
+
+        it("rejects credentials together with secret_id", function()
+            assert.has_error(function()
+                cam.new({ credentials = credentials.env(), secret_id = "a", secret_key = "b" })
+            end)
+            assert.has_error(function() cam.new({ credentials = {} }) end)
+            assert.has_error(function() cam.new({ metadata_url = "ftp://x" }) end)
+            assert.has_error(function() cam.new({ sts_url = "http://sts.example.com" }) end)
+        end)
+    end)
+end)
+
+
+describe("credentials.cache", function()
+    -- A provider whose fetch yields once, like a cosocket request would.
+    local function yielding_provider(counter)
+        return {
+            name = "yielding",
+            fetch = function()
+                counter.fetches = counter.fetches + 1
+                coroutine.yield()
+                return { secret_id = "AKIDshared", secret_key = "k" .. counter.fetches,
+                    expires_at = os.time() + 3600 }
+            end,
+        }
+    end
+
+    -- A stand-in for ngx.semaphore on plain coroutines.
+    local function coroutine_lock()
+        local lock = { resources = 0, waiting = 0 }
+        function lock.count(self)
+            return self.resources - self.waiting
+        end
+        function lock.post(self, n)
+            self.resources = self.resources + (n or 1)
+        end
+        function lock.wait(self)
+            self.waiting = self.waiting + 1
+            while self.resources == 0 do
+                coroutine.yield()
+            end
+            self.resources = self.resources - 1
+            self.waiting = self.waiting - 1
+            return true
+        end
+        return lock
+    end
+
+    it("shares one refresh between concurrent callers", function()
+        local counter = { fetches = 0 }
+        local store = cache.new(yielding_provider(counter), { lock = coroutine_lock() })
+        local results, threads = {}, {}
+        for i = 1, 5 do
+            threads[i] = coroutine.create(function()
+                results[i] = assert(store:get())
+            end)
+        end
+        for _ = 1, 10 do
+            for i = 1, 5 do
+                if coroutine.status(threads[i]) == "suspended" then
+                    assert(coroutine.resume(threads[i]))
+                end
+            end
+        end
+        assert.are.equal(1, counter.fetches)
+        for i = 1, 5 do
+            assert.are.equal(results[1], results[i])
+        end
+    end)
+
+    it("passes a failed refresh to every waiter", function()
+        local fetches = 0
+        local provider = {
+            fetch = function()
+                fetches = fetches + 1
+                coroutine.yield()
+                return nil, require("cam.credentials.check").error("MetadataFailure", "down")
+            end,
+        }
+        local store = cache.new(provider, { lock = coroutine_lock() })
+        local codes, threads = {}, {}
+        for i = 1, 3 do
+            threads[i] = coroutine.create(function()
+                local _, err = store:get()
+                codes[i] = err.code
+            end)
+        end
+        for _ = 1, 6 do
+            for i = 1, 3 do
+                if coroutine.status(threads[i]) == "suspended" then
+                    assert(coroutine.resume(threads[i]))
+                end
+            end
+        end
+        assert.are.equal(1, fetches)
+        assert.are.same({ "MetadataFailure", "MetadataFailure", "MetadataFailure" }, codes)
+    end)
+
+    it("clears the refresh when the provider raises", function()
+        local calls = 0
+        local store = cache.new({ fetch = function()
+            calls = calls + 1
+            if calls == 1 then
+                error("provider bug")
+            end
+            return { secret_id = "AKIDx", secret_key = "k" }
+        end })
+        assert.has_error(function() store:get() end)
+        assert.is_false(store.refreshing)
+        assert(store:get())
+    end)
+
+    it("refreshes by the wall clock and margin", function()
+        local now, fetches = 1000, 0
+        local store = cache.new({ fetch = function()
+            fetches = fetches + 1
+            return { secret_id = "AKIDx", secret_key = "k", expires_at = now + 600 }
+        end }, { margin = 300, time = function() return now end })
+        assert(store:get())
+        now = now + 299
+        assert(store:get())
+        assert.are.equal(1, fetches)
+        now = now + 2
+        assert(store:get())
+        assert.are.equal(2, fetches)
+    end)
+
+    it("keeps a permanent key until invalidated", function()
+        local fetches = 0
+        local store = cache.new({ fetch = function()
+            fetches = fetches + 1
+            return { secret_id = "AKIDx", secret_key = "k" .. fetches }
+        end })
+        local first = assert(store:get())
+        assert.are.equal(first, store:get())
+        store:invalidate({})
+        assert.are.equal(first, store:get())
+        store:invalidate(first)
+        assert.are.equal("k2", store:get().secret_key)
+    end)
+end)
