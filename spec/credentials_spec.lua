@@ -271,6 +271,16 @@ describe("credentials against the emulator", function()
             assert.are.equal(0, res.Status)
         end)
 
+        it("sends nothing without a configured base URL", function()
+            local before = #emu:requests()
+            local _, err = with_env({}, function()
+                return credentials.cvm_role():fetch()
+            end)
+            assert.are.equal("CredentialsNotFound", err.code)
+            assert.truthy(err.message:find("TENCENTCLOUD_METADATA_ENDPOINT", 1, true))
+            assert.are.equal(before, #emu:requests())
+        end)
+
         it("uses a named role without the look-up", function()
             set_metadata({ role = "named" })
             local creds = assert(credentials.cvm_role({ base_url = emu.url,
