@@ -3,9 +3,9 @@
  *
  * Functions: sign, sha256_hex, hmac_sha256, base64_encode, base64_decode,
  * utf8_valid, utf8_len, utc_date, random_bytes, monotonic, sleep, and
- * http_new, whose handle
- * has the methods request and close.  Bad arguments raise; runtime
- * failures of a request return nil and an error table.
+ * http_new, whose handle has the methods request and close; cam_jwt.c adds
+ * the JWT and PEM functions.  Bad arguments raise; runtime failures of a
+ * request return nil and an error table.
  */
 #include <errno.h>
 #include <stdlib.h>
