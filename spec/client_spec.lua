@@ -997,3 +997,45 @@ describe("create on a reused connection", function()
         assert.truthy(tostring(err):find("colon", 1, true))
     end)
 end)
+
+
+describe("cam.new credential options", function()
+    local base = { endpoint = "http://127.0.0.1:9", secret_id = "AKIDx", secret_key = "k" }
+
+    local function with(extra)
+        local opts = {}
+        for k, v in pairs(base) do
+            opts[k] = v
+        end
+        for k, v in pairs(extra) do
+            opts[k] = v
+        end
+        return opts
+    end
+
+    it("rejects rate_limit = true", function()
+        local ok, err = pcall(cam.new, with({ rate_limit = true }))
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("rate_limit", 1, true))
+    end)
+
+    it("rejects a fractional rate_burst", function()
+        assert.has_error(function() cam.new(with({ rate_burst = 1.5 })) end)
+    end)
+
+    it("rejects profile beside secret_id", function()
+        local ok, err = pcall(cam.new, with({ profile = "work" }))
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("exclude each other", 1, true))
+    end)
+
+    it("rejects a role_arn that is not an ARN", function()
+        assert.has_error(function() cam.new(with({ role_arn = "garbage" })) end)
+    end)
+
+    it("says http for a bad metadata_url scheme", function()
+        local ok, err = pcall(cam.new, with({ metadata_url = "ftp://127.0.0.1" }))
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("http://", 1, true))
+    end)
+end)

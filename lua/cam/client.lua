@@ -114,7 +114,7 @@ local NUMBER_RANGES = {
     retry_base_delay = { 0, 60, false, "seconds" },
     retry_max_delay = { 0, 600, false, "seconds" },
     retry_deadline = { 0, 3600, false, "seconds", exclusive = true },
-    rate_burst = { 1, 10000, false, "requests" },
+    rate_burst = { 1, 10000, true, "requests" },
     refresh_margin = { 0, 3600, false, "seconds" },
     role_duration = { 1, 43200, true, "seconds" },
 }
@@ -194,6 +194,10 @@ local function check_ranges(opts, level)
     end
 
     local rate = opts.rate_limit
+    if rate == true then
+        error("cam.new: option 'rate_limit' must be a number of requests per"
+            .. " second, or false to turn the limit off", level)
+    end
     if type(rate) == "number" and not (rate > 0 and rate <= 10000) then
         error("cam.new: option 'rate_limit' must be a number of requests per"
             .. " second greater than 0 and at most 10000, or false", level)
@@ -219,6 +223,15 @@ local function check_credential_options(opts, level)
                     .. " each other; pass one of them", level)
             end
         end
+    end
+
+    if opts.secret_id ~= nil and opts.profile ~= nil then
+        error("cam.new: options 'secret_id' and 'profile' exclude each other;"
+            .. " pass one of them", level)
+    end
+    if opts.role_arn ~= nil and not find(opts.role_arn, "^qcs::cam::") then
+        error("cam.new: option 'role_arn' must be a role ARN such as"
+            .. " qcs::cam::uin/100000000001:roleName/name", level)
     end
 
     for _, name in pairs({ "role_arn", "region", "profile" }) do

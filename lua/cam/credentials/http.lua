@@ -48,9 +48,10 @@ function _M.base_url(value, label, http_anywhere)
     local subject = label .. " " .. endpoint.quote(value)
     local scheme, authority, rest = value:match("^(%a[%w+.-]*)://([^/?#]*)(.*)$")
 
+    local example = http_anywhere and "http://host" or "https://host"
     if scheme == nil or (rest ~= "" and rest ~= "/") or authority:find("@", 1, true) then
-        return nil, subject .. " must be a URL such as"
-            .. " https://host or https://host:port, without a path"
+        return nil, subject .. " must be a URL such as " .. example
+            .. " or " .. example .. ":port, without a path"
     end
     scheme = lower(scheme)
 
@@ -71,7 +72,8 @@ function _M.base_url(value, label, http_anywhere)
                 .. " only for loopback hosts; use https://"
         end
     elseif scheme ~= "https" then
-        return nil, subject .. " must use https://"
+        return nil, subject .. (http_anywhere and " must use http:// or https://"
+            or " must use https://")
     end
 
     return { url = scheme .. "://" .. host .. port, host = host,
