@@ -509,9 +509,10 @@ describe("OpenResty", function()
             local other = load_count + warmup - counts.ok - counts.RequestLimitExceeded
             print(string.format("\nopenresty: %d describe_oidc requests in %.1f s"
                 .. " (%.0f/s); worker RSS %d KiB before, %d KiB after (%+d KiB);"
-                .. " %d ok, %d throttled, %d other", load_count, seconds,
+                .. " %d ok, %d throttled, %d other (counts include %d warm-up requests)",
+                load_count, seconds,
                 load_count / seconds, before, after, after - before, counts.ok,
-                counts.RequestLimitExceeded, other))
+                counts.RequestLimitExceeded, other, warmup))
 
             assert.are.same({ worker }, nginx:worker_pids())
             assert.are.equal(0, other)
