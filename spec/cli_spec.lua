@@ -380,6 +380,28 @@ describe("cam-oidc", function()
             assert.are.equal("JwtSignatureInvalid", helpers.json_decode(r.stdout).error.code)
         end)
 
+        it("rejects out-of-range --leeway and --now", function()
+            local cases = {
+                { "--leeway", "1e9" },
+                { "--leeway=-5" },
+                { "--now", "1e20" },
+                { "--now", "1e999" },
+                { "--now=-1" },
+            }
+            for _, case in ipairs(cases) do
+                local args = { "verify-token", config_path }
+                for _, arg in ipairs(case) do
+                    args[#args + 1] = arg
+                end
+                local r = run(args, nil, good)
+                local label = table.concat(case, " ")
+                assert.are.equal(2, r.status, label)
+                assert.matches("must be", r.stderr, 1, false, label)
+                assert.is_nil(r.stderr:find("internal error", 1, true), label)
+                assert.is_nil(r.stderr:find("%.lua:%d+:"), label)
+            end
+        end)
+
         it("uses --now and --leeway", function()
             local r = run({ "verify-token", config_path, "--now",
                 tostring(os.time() + 700), "--leeway", "0" }, nil, good)
@@ -393,7 +415,7 @@ describe("cam-oidc", function()
             local file = dir .. "/credentials"
             support.write_file(file, "# test profiles\n[default]\nsecret_id = AKIDnone\n"
                 .. "secret_key = none\n\n[emulator]\nsecret_id = " .. helpers.DEMO_ID
-                .. "\nsecret_key= " .. helpers.DEMO_KEY .. "  \n")
+                .. "\nsecret_key= " .. helpers.DEMO_KEY .. "\n")
             local r = cam({ "show", "--profile", "emulator" }, {
                 TENCENTCLOUD_SECRET_ID = false, TENCENTCLOUD_SECRET_KEY = false,
                 TENCENTCLOUD_CREDENTIALS_FILE = file })
@@ -407,11 +429,52 @@ describe("cam-oidc", function()
                 r.stderr)
         end)
 
+        it("rejects a profile value with trailing spaces", function()
+            local file = dir .. "/credentials-spaces"
+            support.write_file(file, "[emulator]\nsecret_id = " .. helpers.DEMO_ID
+                .. "\nsecret_key = " .. helpers.DEMO_KEY .. "  \n")
+            local r = cam({ "show", "--profile", "emulator" }, {
+                TENCENTCLOUD_CREDENTIALS_FILE = file })
+            assert.are.equal(1, r.status)
+            assert.matches("InvalidCredentials", r.stderr)
+            assert.matches("%[emulator%] secret_key", r.stderr)
+            assert.are.same({}, emu:requests())
+        end)
+
+        it("uses the profile, not the environment", function()
+            local file = dir .. "/credentials-other"
+            support.write_file(file, "[other]\nsecret_id = AKIDUnknown\n"
+                .. "secret_key = none\n")
+            local r = cam({ "show", "--profile", "other", "--json" }, {
+                TENCENTCLOUD_CREDENTIALS_FILE = file })
+            assert.are.equal(1, r.status)
+            assert.are.equal("AuthFailure.SecretIdNotFound",
+                helpers.json_decode(r.stdout).error.code)
+        end)
+
+        it("reads the default profile without --profile", function()
+            local file = dir .. "/credentials-default"
+            support.write_file(file, "[default]\nsecret_id = " .. helpers.DEMO_ID
+                .. "\nsecret_key = " .. helpers.DEMO_KEY .. "\n")
+            local r = cam({ "show" }, { TENCENTCLOUD_SECRET_ID = false,
+                TENCENTCLOUD_SECRET_KEY = false, TENCENTCLOUD_CREDENTIALS_FILE = file })
+            assert.are.equal(0, r.status, r.stderr)
+        end)
+
+        it("rejects an empty --profile", function()
+            local r = cam({ "show", "--profile", "" })
+            assert.are.equal(2, r.status)
+            assert.matches("%-%-profile must name a profile", r.stderr)
+        end)
+
         it("fails without credentials", function()
             local r = cam({ "show" }, { TENCENTCLOUD_SECRET_ID = false,
-                TENCENTCLOUD_SECRET_KEY = false })
+                TENCENTCLOUD_SECRET_KEY = false,
+                TENCENTCLOUD_CREDENTIALS_FILE = dir .. "/no-such-file" })
             assert.are.equal(1, r.status)
             assert.matches("credentials error CredentialsNotFound", r.stderr)
+            assert.matches("pass %-%-profile NAME, set TENCENTCLOUD_SECRET_ID", r.stderr)
+            assert.is_nil(r.stderr:find("pass secret_id and secret_key", 1, true))
         end)
 
         it("prints an API error as JSON", function()
@@ -438,6 +501,39 @@ describe("cam-oidc", function()
             local r = run({ "--endpoint", "ftp://x", "show" })
             assert.are.equal(2, r.status)
             assert.matches("must use https://", r.stderr)
+        end)
+
+        it("names --endpoint in an endpoint error", function()
+            local r = run({ "--endpoint", "ftp://x", "show" })
+            assert.are.equal(2, r.status)
+            assert.matches("^cam%-oidc: %-%-endpoint 'ftp://x'", r.stderr)
+            assert.is_nil(r.stderr:find("cam.new", 1, true))
+        end)
+
+        it("rejects an unreadable --ca-file for http", function()
+            local r = cam({ "--ca-file", dir .. "/no-such-ca.pem", "show" })
+            assert.are.equal(2, r.status)
+            assert.matches("%-%-ca%-file: cannot read", r.stderr)
+            assert.are.same({}, emu:requests())
+        end)
+
+        it("prints usage errors as JSON with --json", function()
+            local r = run({ "--json", "frobnicate" })
+            assert.are.equal(2, r.status)
+            local out = helpers.json_decode(r.stdout)
+            assert.are.equal("usage", out.error.kind)
+            assert.matches("unknown command 'frobnicate'", out.error.message)
+
+            r = run({ "--json", "--endpoint", "ftp://x", "show" })
+            assert.are.equal(2, r.status)
+            assert.matches("^%-%-endpoint", helpers.json_decode(r.stdout).error.message)
+        end)
+
+        it("describes the default credential chain in --help", function()
+            local r = run({ "--help" })
+            assert.are.equal(0, r.status)
+            assert.matches("TKE", r.stdout)
+            assert.matches("TENCENTCLOUD_METADATA_ENDPOINT", r.stdout)
         end)
 
         it("exits 0 for --help", function()

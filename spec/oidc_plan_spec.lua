@@ -46,7 +46,7 @@ local function fields(changes)
 end
 
 describe("plan and apply", function()
-    local emu, client
+    local emu, client, racing_client
 
     setup(function()
         emu = helpers.start_emulator()
@@ -230,6 +230,48 @@ describe("plan and apply", function()
         end)
     end)
 
+    -- A client whose create first lets another client run `before`, as a
+    -- concurrent cam-oidc run would between this client's describe and
+    -- create.
+    racing_client = function(create_method, before)
+        local racer = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
+            secret_key = helpers.DEMO_KEY })
+        local create = racer[create_method]
+        racer[create_method] = function(self, params)
+            before(client)
+            return create(self, params)
+        end
+        return racer
+    end
+
+    describe("concurrent apply", function()
+        it("updates after a concurrent create that differs", function()
+            local racer = racing_client("create_oidc", function(other)
+                assert(other:create_oidc(desired({ client_id = "other-run" })))
+            end)
+            local result, err = racer:apply_oidc(desired())
+            racer:close()
+            assert.is_nil(err)
+            assert.are.equal("update", result.action)
+            assert.are.equal("UpdateUserOIDCConfig", result.api_action)
+            assert.are.same({ "DescribeUserOIDCConfig", "CreateUserOIDCConfig",
+                "CreateUserOIDCConfig", "DescribeUserOIDCConfig",
+                "UpdateUserOIDCConfig" }, actions(emu:requests()))
+            assert.are.equal("cam-sso", client:describe_oidc().ClientId)
+        end)
+
+        it("reports none after an equal concurrent create", function()
+            local racer = racing_client("create_oidc", function(other)
+                assert(other:create_oidc(desired()))
+            end)
+            local result, err = racer:apply_oidc(desired())
+            racer:close()
+            assert.is_nil(err)
+            assert.are.equal("none", result.action)
+            assert.is_nil(result.api_action)
+        end)
+    end)
+
     describe("role SSO", function()
         local function role(overrides)
             local d = {
@@ -270,6 +312,27 @@ describe("plan and apply", function()
             assert.are.equal("update", plan.action)
             assert.are.same({ "app-3" }, plan.changes[1].added)
             assert.are.same({ "app-2" }, plan.changes[1].removed)
+        end)
+
+        it("re-plans after a concurrent role create", function()
+            local racer = racing_client("create_role_oidc", function(other)
+                assert(other:create_role_oidc(role({ client_id = { "app-9" } })))
+            end)
+            local result = assert(racer:apply_role_oidc(role()))
+            racer:close()
+            assert.are.equal("update", result.action)
+            assert.are.equal("UpdateOIDCConfig", result.api_action)
+            assert.are.same({ "app-1", "app-2" },
+                client:describe_role_oidc({ Name = "corp-idp" }).ClientId)
+
+            emu:reset()
+            racer = racing_client("create_role_oidc", function(other)
+                assert(other:create_role_oidc(role()))
+            end)
+            result = assert(racer:apply_role_oidc(role()))
+            racer:close()
+            assert.are.equal("none", result.action)
+            assert.is_nil(result.request_id)
         end)
 
         it("updates a changed key", function()

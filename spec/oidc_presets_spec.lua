@@ -195,4 +195,45 @@ describe("cam.oidc.presets", function()
             end
         end)
     end)
+
+    describe("option checks", function()
+        it("names the option and type on a wrong type", function()
+            assert.has_error(function()
+                presets.keycloak({ base_url = 5, realm = "r" })
+            end, "presets.keycloak: option 'base_url' must be a string, got number")
+            assert.has_error(function()
+                presets.keycloak({ base_url = "https://a.example.com", realm = "r",
+                    legacy_auth_path = "yes" })
+            end, "presets.keycloak: option 'legacy_auth_path' must be a boolean,"
+                .. " got string")
+        end)
+
+        it("says google takes no options", function()
+            assert.has_error(function()
+                presets.google({ foo = 1 })
+            end, "presets.google: unknown option 'foo'; this preset takes no options")
+        end)
+
+        it("raises for a non-string name", function()
+            assert.has_error(function()
+                presets.resolve(5)
+            end, "presets.resolve: name must be a string, got number")
+        end)
+
+        it("returns a wrong type from resolve", function()
+            local p, err = presets.resolve("keycloak", { base_url = 5, realm = "r" })
+            assert.is_nil(p)
+            assert.are.equal("InvalidPreset", err.code)
+            assert.matches("option 'base_url' must be a string, got number", err.message)
+        end)
+
+        it("rejects an invalid host", function()
+            local hosts = { "999.1.1.1", "a-.example.com", "1.2.3" }
+            for _, host in ipairs(hosts) do
+                local p, err = presets.auth0({ domain = host })
+                assert.is_nil(p, host)
+                assert.matches("must be a host name", err.message, 1, false, host)
+            end
+        end)
+    end)
 end)

@@ -133,6 +133,38 @@ describe("cam.oidc.template", function()
         assert.is_nil((template.expand(nil, vars)))
     end)
 
+    it("rejects a nested ${ in a default", function()
+        local value, err = template.expand({ preset = { realm = "${A:-${B}}" } }, vars)
+        assert.is_nil(value)
+        assert.are.equal("TemplateSyntaxError", err.code)
+        assert.matches("nested %${ in the default of %${A:%-...} in preset%.realm",
+            err.message)
+    end)
+
+    it("rejects a table nested too deep", function()
+        local root = {}
+        local node = root
+        for _ = 1, 100000 do
+            node.next = {}
+            node = node.next
+        end
+        local value, err = template.expand(root, vars)
+        assert.is_nil(value)
+        assert.are.equal("TemplateTooDeep", err.code)
+        assert.matches("more than 100 levels deep at next%.next%.next", err.message)
+    end)
+
+    it("accepts nesting up to the cap", function()
+        local root = {}
+        local node = root
+        for _ = 1, template.MAX_DEPTH - 1 do
+            node.next = {}
+            node = node.next
+        end
+        node.value = "${A:-x}"
+        assert.is_table((template.expand(root, {})))
+    end)
+
     it("raises on a cycle", function()
         local t = {}
         t.self = t

@@ -5,12 +5,12 @@
 local argparse = require("argparse")
 local cam_client = require("cam.client")
 local config_file = require("cam.oidc.config")
+local credentials = require("cam.credentials")
 local errors = require("cam.errors")
 local json = require("cam.json")
 local jwks_util = require("cam.oidc.jwks")
 local oidc = require("cam.oidc")
 local presets = require("cam.oidc.presets")
-local profile = require("cam.oidc.profile")
 
 local concat = table.concat
 local format = string.format
@@ -140,10 +140,31 @@ local function report_error(out, err, status)
 end
 
 
-local function usage_error(message)
-    io.stderr:write("cam-oidc: ", message, "\n",
-        "Run 'cam-oidc --help' for the usage.\n")
+--- Report a usage error; return EXIT_USAGE. With `--json` the error is
+-- JSON on stdout, of kind "usage".
+local function usage_error(message, out)
+    if out ~= nil and out.json then
+        print_json({ error = { kind = "usage", code = "UsageError",
+            message = message } })
+    else
+        io.stderr:write("cam-oidc: ", message, "\n",
+            "Run 'cam-oidc --help' for the usage.\n")
+    end
     return _M.EXIT_USAGE
+end
+
+
+--- Check that an option's file can be read; nil, or a usage message.
+local function check_readable(option, path)
+    if path == nil then
+        return nil
+    end
+    local file, err = io.open(path, "rb")
+    if file == nil then
+        return option .. ": cannot read " .. tostring(err)
+    end
+    file:close()
+    return nil
 end
 
 
@@ -182,27 +203,64 @@ end
 
 -- Clients and credentials -------------------------------------------------
 
+-- Client options named in `cam.new` messages, by their command-line names.
+local CLIENT_OPTION_NAMES = { endpoint = "--endpoint", ca_file = "--ca-file",
+    timeout = "--timeout" }
+
+
+--- Rephrase a `cam.new` error for the command line: strip the source
+-- location and name the option as it is typed.
+local function client_usage_message(raised)
+    local message = tostring(raised):gsub("^.-:%d+: ", "")
+    local option, rest = message:match("^cam%.new: option '([%w_]+)'(.*)$")
+    if option ~= nil and CLIENT_OPTION_NAMES[option] ~= nil then
+        return CLIENT_OPTION_NAMES[option] .. rest
+    end
+    return message
+end
+
+
+local NO_CREDENTIALS_HINT = "no credentials: pass --profile NAME, set "
+    .. credentials.SECRET_ID_ENV .. " and " .. credentials.SECRET_KEY_ENV
+    .. ", or write a [default] profile to the credentials file"
+    .. " ($TENCENTCLOUD_CREDENTIALS_FILE, ~/.tencentcloud/credentials or"
+    .. " /etc/tencentcloud/credentials)"
+
+
+--- Report an error of a client call. The default chain's
+-- `CredentialsNotFound` message names library options, so it is replaced
+-- by one that names what the command line offers.
+local function report_call_error(out, err)
+    if err.kind == "credentials" and err.code == "CredentialsNotFound" then
+        local reasons = tostring(err.message):match("%((.*)%)$")
+        err = errors.new({ kind = "credentials", code = err.code,
+            action = err.action, message = NO_CREDENTIALS_HINT
+                .. (reasons and (" (" .. reasons .. ")") or "") })
+    end
+    return report_error(out, err)
+end
+
+
 --- Build the CAM client from the options; nil and an exit status when
--- that fails.
+-- that fails. With `--profile` the credentials come from that profile
+-- alone; without it, from the library's default chain.
 local function make_client(args, out)
     local opts = {
         endpoint = args.endpoint,
         timeout = args.timeout,
         ca_file = args.ca_file,
     }
+    local unreadable = check_readable("--ca-file", args.ca_file)
+    if unreadable ~= nil then
+        return nil, usage_error(unreadable, out)
+    end
     if args.profile ~= nil then
-        local creds, err = profile.load(args.profile)
-        if creds == nil then
-            return nil, report_error(out, err)
-        end
-        opts.secret_id = creds.secret_id
-        opts.secret_key = creds.secret_key
-        opts.token = creds.token
+        opts.credentials = credentials.profile({ profile = args.profile })
     end
 
     local ok, client = pcall(cam_client.new, opts)
     if not ok then
-        return nil, usage_error(tostring(client):gsub("^.-:%d+: ", ""))
+        return nil, usage_error(client_usage_message(client), out)
     end
     return client
 end
@@ -238,7 +296,7 @@ local function run_discover(args, out)
     local issuer = args.issuer
     if args.preset ~= nil then
         if issuer ~= nil then
-            return usage_error("give an issuer or --preset, not both")
+            return usage_error("give an issuer or --preset, not both", out)
         end
         local preset, err = presets.resolve(args.preset, preset_options(args))
         if preset == nil then
@@ -246,7 +304,7 @@ local function run_discover(args, out)
         end
         issuer = preset.issuer
     elseif issuer == nil then
-        return usage_error("discover needs an issuer URL or --preset")
+        return usage_error("discover needs an issuer URL or --preset", out)
     end
 
     local config, info = oidc.from_discovery(issuer, {
@@ -325,7 +383,7 @@ local function run_show(args, out)
     end
     client:close()
     if response == nil then
-        return report_error(out, err)
+        return report_call_error(out, err)
     end
 
     if out.json then
@@ -441,7 +499,7 @@ local function run_plan(args, out)
     end
     client:close()
     if plan == nil then
-        return report_error(out, err)
+        return report_call_error(out, err)
     end
 
     if out.json then
@@ -476,7 +534,7 @@ local function run_apply(args, out)
     end
     client:close()
     if result == nil then
-        return report_error(out, err)
+        return report_call_error(out, err)
     end
 
     if out.json then
@@ -523,7 +581,7 @@ local function run_disable(args, out)
     local response, err = client:disable_sso()
     client:close()
     if response == nil then
-        return report_error(out, err)
+        return report_call_error(out, err)
     end
 
     if out.json then
@@ -562,7 +620,7 @@ local function run_verify_token(args, out)
     end
     local token, read_err = read_token(args.token)
     if token == nil then
-        return usage_error(read_err)
+        return usage_error(read_err, out)
     end
 
     local claims, err = oidc.verify_id_token(desired, token, {
@@ -601,9 +659,12 @@ local function build_parser()
 
     parser:option("--endpoint", "CAM endpoint URL (default"
         .. " $TENCENTCLOUD_CAM_ENDPOINT or https://cam.tencentcloudapi.com).")
-    parser:option("--profile", "Credentials profile: a section of"
-        .. " $TENCENTCLOUD_CREDENTIALS_FILE or ~/.tencentcloud/credentials."
-        .. " Without it, TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY.")
+    parser:option("--profile", "Take the credentials from this section of"
+        .. " $TENCENTCLOUD_CREDENTIALS_FILE, ~/.tencentcloud/credentials or"
+        .. " /etc/tencentcloud/credentials. Without it: TENCENTCLOUD_SECRET_ID"
+        .. " and TENCENTCLOUD_SECRET_KEY, else the [default] profile of that"
+        .. " file, else the CVM role when TENCENTCLOUD_METADATA_ENDPOINT is"
+        .. " set, else a TKE workload's role (TKE_* variables).")
     parser:option("--timeout", "Seconds each request may take.")
         :convert(tonumber)
     parser:option("--ca-file", "CA bundle (PEM) for the CAM endpoint.")
@@ -660,7 +721,8 @@ local function build_parser()
     verify:argument("config", "Configuration file (JSON).")
     verify:argument("token", "File with the ID token; - or absent for"
         .. " stdin."):args("?")
-    verify:option("--leeway", "Seconds of clock skew allowed (default 60).")
+    verify:option("--leeway", "Seconds of clock skew allowed, 0 to 86400"
+        .. " (default 60).")
         :convert(tonumber)
     verify:option("--now", "Unix time to check against, for tests (default"
         .. " the current time)."):convert(tonumber)
@@ -679,6 +741,55 @@ local COMMANDS = {
 }
 
 
+-- The latest Unix time `--now` accepts: 9999-12-31T23:59:59Z.
+local MAX_NOW = 253402300799
+
+
+--- Tell whether `--json` is among the arguments before a `--`, so that a
+-- usage error found by the parser can be printed as JSON too.
+local function json_requested(argv)
+    for _, arg in ipairs(argv) do
+        if arg == "--" then
+            return false
+        end
+        if arg == "--json" then
+            return true
+        end
+    end
+    return false
+end
+
+
+local function is_finite(value)
+    return value == value and value ~= math.huge and value ~= -math.huge
+end
+
+
+--- Check the options whose range argparse does not know; nil, or a usage
+-- message.
+local function check_ranges(args)
+    if args.timeout ~= nil and not (is_finite(args.timeout)
+            and args.timeout > 0 and args.timeout <= 86400) then
+        return "--timeout must be a number of seconds greater than 0 and at"
+            .. " most 86400"
+    end
+    if args.profile == "" then
+        return "--profile must name a profile of the credentials file"
+    end
+    if args.leeway ~= nil and not (is_finite(args.leeway)
+            and args.leeway >= 0 and args.leeway <= 86400) then
+        return "--leeway must be a number of seconds from 0 to 86400, got "
+            .. format("%.14g", args.leeway)
+    end
+    if args.now ~= nil and not (is_finite(args.now) and args.now >= 0
+            and args.now <= MAX_NOW) then
+        return "--now must be a Unix time from 0 to " .. MAX_NOW .. ", got "
+            .. format("%.14g", args.now)
+    end
+    return check_readable("--idp-ca-file", args.idp_ca_file)
+end
+
+
 --- Run the command line.
 -- @tparam table argv the arguments, without the program name
 -- @treturn number the exit status
@@ -686,16 +797,19 @@ function _M.main(argv)
     local parser = build_parser()
     local ok, args = parser:pparse(argv)
     if not ok then
-        return usage_error(args)
-    end
-    if args.timeout ~= nil and not (args.timeout > 0 and args.timeout <= 86400) then
-        return usage_error("--timeout must be a number of seconds greater than"
-            .. " 0 and at most 86400")
+        return usage_error(args, { json = json_requested(argv) })
     end
 
     local out = new_output(args)
+    local range_err = check_ranges(args)
+    if range_err ~= nil then
+        return usage_error(range_err, out)
+    end
+
     local run_ok, status = pcall(COMMANDS[args.command], args, out)
     if not run_ok then
+        -- Only a defect of cam-oidc or the library gets here: every check
+        -- of user input above returns a usage error or an error value.
         io.stderr:write("cam-oidc: internal error: ", tostring(status), "\n")
         return _M.EXIT_ERROR
     end

@@ -293,6 +293,14 @@ local ACTIONS = {
 }
 
 
+-- Codes of a create that failed because the configuration exists: another
+-- run may have created it after this run's describe.
+local ALREADY_EXISTS = {
+    user = "LimitExceeded.IdentityFull",
+    role = "InvalidParameter.IdentityNameInUse",
+}
+
+
 --- Carry out a plan: send the create or update it calls for.
 local function carry_out(self, plan, opts)
     local result = { action = plan.action, changes = plan.changes, plan = plan }
@@ -319,6 +327,33 @@ local function carry_out(self, plan, opts)
 end
 
 
+--- Apply a plan made by `make_plan`. When its create fails because the
+-- configuration now exists, plan again once and carry that plan out: an
+-- update when a field differs, nothing when all is equal.
+local function apply_plan(self, make_plan, desired, opts)
+    local plan, err = make_plan(self, desired)
+    if plan == nil then
+        return nil, err
+    end
+
+    local result, apply_err = carry_out(self, plan, opts)
+    if result ~= nil or plan.action ~= "create"
+        or apply_err.code ~= ALREADY_EXISTS[plan.kind] then
+        return result, apply_err
+    end
+
+    local replanned, replan_err = make_plan(self, desired)
+    if replanned == nil then
+        return nil, replan_err
+    end
+    if replanned.action == "create" then
+        -- The create was rejected, yet the configuration is still absent.
+        return nil, apply_err
+    end
+    return carry_out(self, replanned, opts)
+end
+
+
 local function check_apply_options(method, opts)
     if opts == nil then
         return {}
@@ -339,7 +374,11 @@ end
 --- Make the user SSO configuration equal the desired one.
 -- Creates it when none exists, updates it when a field differs or it is
 -- disabled, and sends nothing when all is equal. Running it again after a
--- lost response is safe: it describes first.
+-- lost response is safe: it describes first. When another run creates the
+-- configuration between the describe and the create, the create fails with
+-- `LimitExceeded.IdentityFull` (`InvalidParameter.IdentityNameInUse` for a
+-- role-SSO provider); it then describes once more and updates, or returns
+-- action `"none"` when all is equal.
 -- @tparam table desired parameters for `update_oidc`
 -- @tparam[opt] table opts `dry_run` (plan, and return the action and body
 --   that would be sent without sending them)
@@ -354,11 +393,7 @@ function _M.apply_oidc(self, desired, opts)
     check_client(self, "apply_oidc")
     check_desired("apply_oidc", desired)
 
-    local plan, err = _M.plan_oidc(self, desired)
-    if plan == nil then
-        return nil, err
-    end
-    return carry_out(self, plan, opts)
+    return apply_plan(self, _M.plan_oidc, desired, opts)
 end
 
 
@@ -373,11 +408,7 @@ function _M.apply_role_oidc(self, desired, opts)
     check_client(self, "apply_role_oidc")
     check_desired("apply_role_oidc", desired)
 
-    local plan, err = _M.plan_role_oidc(self, desired)
-    if plan == nil then
-        return nil, err
-    end
-    return carry_out(self, plan, opts)
+    return apply_plan(self, _M.plan_role_oidc, desired, opts)
 end
 
 

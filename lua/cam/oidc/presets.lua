@@ -12,6 +12,7 @@
 -- malformed value.
 -- @module cam.oidc.presets
 
+local endpoint = require("cam.endpoint")
 local errors = require("cam.errors")
 local validate = require("cam.validate")
 
@@ -44,7 +45,9 @@ local function invalid(preset, field, message)
 end
 
 
---- Check the options table: a table whose keys are all in `allowed`.
+--- Check the options table: a table whose keys are all in `allowed`,
+-- which maps each option to its expected type ("string", or "number or
+-- string"). Raises naming the option on an unknown name or a wrong type.
 local function check_options(preset, opts, allowed)
     if opts == nil then
         return {}
@@ -53,17 +56,26 @@ local function check_options(preset, opts, allowed)
         error("presets." .. preset .. ": options must be a table, got "
             .. type(opts), 3)
     end
-    for name in pairs(opts) do
-        if not allowed[name] then
+    for name, value in pairs(opts) do
+        local expected = allowed[name]
+        if expected == nil then
             local names = {}
             for n in pairs(allowed) do
                 names[#names + 1] = n
             end
             sort(names)
+            if #names == 0 then
+                error("presets." .. preset .. ": unknown option '"
+                    .. tostring(name) .. "'; this preset takes no options", 3)
+            end
             local hint = validate.suggest(tostring(name), names)
             error("presets." .. preset .. ": unknown option '" .. tostring(name)
                 .. "'" .. (hint and ("; did you mean '" .. hint .. "'?")
                 or "; the options are " .. concat(names, ", ")), 3)
+        end
+        if not find(" " .. expected .. " ", " " .. type(value) .. " ", 1, true) then
+            error("presets." .. preset .. ": option '" .. name .. "' must be a "
+                .. expected .. ", got " .. type(value), 3)
         end
     end
     return opts
@@ -97,7 +109,7 @@ local function check_host(value)
     local authority = value:match("^https://([^/]+)/?$") or value
     local host, port = authority:match("^([^:]*)(.*)$")
     if not find(host, "^[%w][%w.-]*[%w]$") or find(host, "..", 1, true)
-        or not find(host, ".", 1, true)
+        or not find(host, ".", 1, true) or not endpoint.valid_host(host:lower())
         or not (port == "" or find(port, "^:%d%d?%d?%d?%d?$")) then
         return nil, "must be a host name such as idp.example.com, got '"
             .. value .. "'"
@@ -140,7 +152,7 @@ end
 -- @treturn[2] table a validation error
 function _M.keycloak(opts)
     opts = check_options("keycloak", opts,
-        { base_url = true, realm = true, legacy_auth_path = true })
+        { base_url = "string", realm = "string", legacy_auth_path = "boolean" })
 
     local base, base_err = check_base_url(opts.base_url)
     if base == nil then
@@ -170,7 +182,7 @@ end
 -- @treturn[2] table a validation error
 function _M.okta(opts)
     opts = check_options("okta", opts,
-        { org = true, authorization_server = true })
+        { org = "string", authorization_server = "string" })
 
     local origin, origin_err = check_host(opts.org)
     if origin == nil then
@@ -200,7 +212,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] table a validation error
 function _M.entra(opts)
-    opts = check_options("entra", opts, { tenant = true, version = true })
+    opts = check_options("entra", opts, { tenant = "string", version = "number or string" })
 
     local tenant = opts.tenant
     if type(tenant) ~= "string" or tenant == "" then
@@ -248,7 +260,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] table a validation error
 function _M.auth0(opts)
-    opts = check_options("auth0", opts, { domain = true })
+    opts = check_options("auth0", opts, { domain = "string" })
 
     local origin, origin_err = check_host(opts.domain)
     if origin == nil then
@@ -264,7 +276,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] table a validation error
 function _M.gitlab(opts)
-    opts = check_options("gitlab", opts, { base_url = true })
+    opts = check_options("gitlab", opts, { base_url = "string" })
 
     local base, base_err = check_base_url(opts.base_url or "https://gitlab.com")
     if base == nil then
@@ -281,7 +293,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] table a validation error
 function _M.authing(opts)
-    opts = check_options("authing", opts, { domain = true })
+    opts = check_options("authing", opts, { domain = "string" })
 
     local origin, origin_err = check_host(opts.domain)
     if origin == nil then
@@ -301,8 +313,13 @@ _M.NAMES = { "auth0", "authing", "entra", "gitlab", "google", "keycloak",
 -- @tparam[opt] table opts the preset's options
 -- @treturn[1] table `issuer`, `authorization_endpoint`, `preset`
 -- @treturn[2] nil
--- @treturn[2] table a validation error, also for an unknown name
+-- @treturn[2] table a validation error, also for an unknown name or a
+--   wrong option
+-- @raise when `name` is not a string
 function _M.resolve(name, opts)
+    if type(name) ~= "string" then
+        error("presets.resolve: name must be a string, got " .. type(name), 2)
+    end
     local known = false
     for i = 1, #_M.NAMES do
         known = known or _M.NAMES[i] == name

@@ -4,7 +4,9 @@
 -- the value, or by `default` when the variable is unset or empty. `$${`
 -- stands for a literal `${`. Names are letters, digits and `_`, not
 -- starting with a digit. Nothing else is special: a `$` not followed by
--- `{` stays as it is, and no code ever runs.
+-- `{` stays as it is, and no code ever runs. A default is literal text: a
+-- `${` inside it (`${A:-${B}}`) is a TemplateSyntaxError, not a nested
+-- placeholder.
 -- @module cam.oidc.template
 
 local errors = require("cam.errors")
@@ -21,7 +23,11 @@ local sub = string.sub
 local tostring = tostring
 local type = type
 
-local _M = {}
+local _M = {
+    --- Maximum nesting of tables in an expanded value; deeper values are
+    -- rejected rather than overflowing the C stack.
+    MAX_DEPTH = 100,
+}
 
 
 --- Format the path to a value for messages, such as `scope[2]` or
@@ -91,6 +97,13 @@ local function expand_string(s, lookup, keys)
                     .. " ${NAME:-default}")
             end
 
+            if default ~= nil and find(default, "${", 1, true) then
+                return nil, template_error("TemplateSyntaxError",
+                    "nested ${ in the default of ${" .. name .. ":-...} in "
+                    .. format_path(keys) .. "; a default is literal text and"
+                    .. " cannot contain a placeholder")
+            end
+
             local value = lookup(name)
             if default ~= nil and (value == nil or value == "") then
                 value = default
@@ -118,6 +131,11 @@ local function expand_value(value, lookup, keys, seen)
     end
     if type(value) ~= "table" then
         return value
+    end
+    if #keys >= _M.MAX_DEPTH then
+        return nil, template_error("TemplateTooDeep", "the value is nested"
+            .. " more than " .. _M.MAX_DEPTH .. " levels deep at "
+            .. format_path({ keys[1], keys[2], keys[3] }) .. "...")
     end
     if seen[value] then
         error("template.expand: the table contains itself at "
@@ -152,7 +170,9 @@ end
 -- @return[1] the expanded copy
 -- @treturn[2] nil
 -- @treturn[2] table a validation error, with code `TemplateVariableMissing`
---   (naming the variable and where it is used) or `TemplateSyntaxError`
+--   (naming the variable and where it is used), `TemplateSyntaxError`
+--   (naming where), or `TemplateTooDeep` (tables nested more than
+--   `MAX_DEPTH` levels)
 -- @raise when `vars` is neither nil nor a table, or `value` contains itself
 -- @usage
 -- local config = assert(template.expand({ client_id = "${CLIENT_ID}" }))
