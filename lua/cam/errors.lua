@@ -136,7 +136,8 @@ end
 
 --- Build the validation error for a list of field problems.
 -- @tparam table problems list of `{ field = ..., message = ... }`
--- @tparam[opt] string action the action that was not sent
+-- @tparam[opt] string action the action that was not sent; without it the
+--   message does not speak of sending
 -- @treturn table the error
 function _M.validation(problems, action)
     local lines = {}
@@ -149,7 +150,8 @@ function _M.validation(problems, action)
         code = "InvalidParameter",
         action = action,
         message = #problems .. " invalid parameter"
-            .. (#problems == 1 and "" or "s") .. " (nothing was sent): "
+            .. (#problems == 1 and "" or "s")
+            .. (action and " (nothing was sent): " or ": ")
             .. concat(lines, "; "),
         problems = problems,
     })

@@ -121,12 +121,19 @@ local function fetch_json(transport, url, document_name, opts)
         allow_http = false,
     })
     if response == nil then
+        -- The transport's own size message names a client option that
+        -- discovery does not have, so the cap is stated here instead.
+        local reason = tostring(failure.message)
+        if failure.body_too_large or failure.code == "CURLE_FILESIZE_EXCEEDED" then
+            reason = "the document is larger than the cap of "
+                .. _M.MAX_DOCUMENT_SIZE .. " bytes"
+        end
         return nil, errors.new({
             kind = "transport",
             code = failure.code,
             curl_code = failure.curl_code,
             message = "GET " .. url .. " for the " .. document_name .. " failed: "
-                .. tostring(failure.message),
+                .. reason,
         })
     end
 
