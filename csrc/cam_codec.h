@@ -10,19 +10,19 @@
 /* Bytes needed to base64-encode n bytes, padding included. */
 size_t cam_base64_encoded_len(size_t n);
 
-/* Encode n bytes of src into dst, which holds cam_base64_encoded_len(n)
+/* Encode n bytes of src into dst, which has room for cam_base64_encoded_len(n)
  * bytes.  No terminating NUL is written. */
 void cam_base64_encode(const unsigned char *src, size_t n, char *dst);
 
 /* Decode strict standard base64: alphabet A-Z a-z 0-9 + /, length a
  * multiple of 4, '=' only as one or two final padding characters, and
- * zero bits in the padding remainder.  dst holds at least n / 4 * 3 bytes.
+ * zero bits in the padding remainder.  dst has room for at least n / 4 * 3 bytes.
  * Returns 0 and sets *out_len, or -1 and sets *bad_pos to the 0-based
  * offset of the first offending character (n when the length is wrong). */
 int cam_base64_decode(const char *src, size_t n, unsigned char *dst,
                       size_t *out_len, size_t *bad_pos);
 
-/* Check that s holds well-formed UTF-8: no overlong forms, no surrogates,
+/* Check that s contains well-formed UTF-8: no overlong forms, no surrogates,
  * nothing above U+10FFFF.  Returns 0, or -1 and sets *bad_pos to the
  * 0-based offset of the first invalid byte.  *count receives the number of
  * code points when the string is valid (count may be NULL). */

@@ -3,7 +3,7 @@
 --
 -- Usage: lua5.4 examples/update_oidc.lua CONFIG.json
 --
--- CONFIG.json holds the provider's settings with the Lua parameter names of
+-- CONFIG.json contains the provider's settings with the Lua parameter names of
 -- cam.update_oidc, plus "jwks_file": the provider's JWKS, a path relative to
 -- the configuration file. Credentials come from TENCENTCLOUD_SECRET_ID and
 -- TENCENTCLOUD_SECRET_KEY, the endpoint from TENCENTCLOUD_CAM_ENDPOINT when it

@@ -1,4 +1,4 @@
--- Known answers for cam.sign, and the checks on its fields.
+-- Known-answer tests for cam.sign, and the checks on its fields.
 
 local cam = require("cam")
 local cjson = require("cjson")

@@ -29,10 +29,10 @@ local KINDS = {
     credentials = true,
 }
 
---- Longest message kept; server text beyond it is cut.
+--- Maximum length of a message in bytes; server text beyond it is cut.
 _M.MAX_MESSAGE = 2000
 
---- Longest code or request id kept.
+--- Maximum length of a code or request id in bytes.
 _M.MAX_ID = 128
 
 --- Shortest secret that `scrub` masks.

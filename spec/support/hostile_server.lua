@@ -1,8 +1,8 @@
 -- A deliberately misbehaving HTTP server for the client's tests, on
 -- 127.0.0.1 only. Usage: lua5.4 hostile_server.lua PORT_FILE
--- It writes its port to PORT_FILE, then answers each request by the mode
+-- It writes its port to PORT_FILE, then responds to each request by the mode
 -- named in the request's X-TC-Action header (see MODES), and closes the
--- connection after each answer. It stops after 600 s or 1,000 requests.
+-- connection after each response. It stops after 600 s or 1,000 requests.
 
 local socket = require("socket")
 
