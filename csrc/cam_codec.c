@@ -1,10 +1,13 @@
 /*
- * cam_codec.c: base64 (RFC 4648, standard alphabet) and UTF-8 validation.
+ * cam_codec.c: base64 (RFC 4648, standard and URL-safe alphabets) and UTF-8
+ * validation.
  */
 #include "cam_codec.h"
 
 static const char codec_b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char codec_b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Value of a base64 character, or -1. */
 static int codec_b64_value(unsigned char c)
@@ -22,12 +25,10 @@ static int codec_b64_value(unsigned char c)
     return -1;
 }
 
-size_t cam_base64_encoded_len(size_t n)
-{
-    return (n + 2) / 3 * 4;
-}
-
-void cam_base64_encode(const unsigned char *src, size_t n, char *dst)
+/* Encode with the given alphabet; pad with '=' to a multiple of 4 when
+ * pad is set. */
+static void codec_b64_encode(const unsigned char *src, size_t n, char *dst,
+                             const char *alphabet, int pad)
 {
     size_t i = 0;
     size_t o = 0;
@@ -36,28 +37,51 @@ void cam_base64_encode(const unsigned char *src, size_t n, char *dst)
         unsigned long v = ((unsigned long)src[i] << 16)
                         | ((unsigned long)src[i + 1] << 8) | src[i + 2];
 
-        dst[o++] = codec_b64_alphabet[(v >> 18) & 63];
-        dst[o++] = codec_b64_alphabet[(v >> 12) & 63];
-        dst[o++] = codec_b64_alphabet[(v >> 6) & 63];
-        dst[o++] = codec_b64_alphabet[v & 63];
+        dst[o++] = alphabet[(v >> 18) & 63];
+        dst[o++] = alphabet[(v >> 12) & 63];
+        dst[o++] = alphabet[(v >> 6) & 63];
+        dst[o++] = alphabet[v & 63];
     }
 
     if (n - i == 1) {
         unsigned long v = (unsigned long)src[i] << 16;
 
-        dst[o++] = codec_b64_alphabet[(v >> 18) & 63];
-        dst[o++] = codec_b64_alphabet[(v >> 12) & 63];
-        dst[o++] = '=';
-        dst[o++] = '=';
+        dst[o++] = alphabet[(v >> 18) & 63];
+        dst[o++] = alphabet[(v >> 12) & 63];
+        if (pad) {
+            dst[o++] = '=';
+            dst[o++] = '=';
+        }
     } else if (n - i == 2) {
         unsigned long v = ((unsigned long)src[i] << 16)
                         | ((unsigned long)src[i + 1] << 8);
 
-        dst[o++] = codec_b64_alphabet[(v >> 18) & 63];
-        dst[o++] = codec_b64_alphabet[(v >> 12) & 63];
-        dst[o++] = codec_b64_alphabet[(v >> 6) & 63];
-        dst[o++] = '=';
+        dst[o++] = alphabet[(v >> 18) & 63];
+        dst[o++] = alphabet[(v >> 12) & 63];
+        dst[o++] = alphabet[(v >> 6) & 63];
+        if (pad)
+            dst[o++] = '=';
     }
+}
+
+size_t cam_base64_encoded_len(size_t n)
+{
+    return (n + 2) / 3 * 4;
+}
+
+void cam_base64_encode(const unsigned char *src, size_t n, char *dst)
+{
+    codec_b64_encode(src, n, dst, codec_b64_alphabet, 1);
+}
+
+size_t cam_base64url_encoded_len(size_t n)
+{
+    return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+}
+
+void cam_base64url_encode(const unsigned char *src, size_t n, char *dst)
+{
+    codec_b64_encode(src, n, dst, codec_b64url_alphabet, 0);
 }
 
 int cam_base64_decode(const char *src, size_t n, unsigned char *dst,

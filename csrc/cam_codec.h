@@ -14,6 +14,14 @@ size_t cam_base64_encoded_len(size_t n);
  * bytes.  No terminating NUL is written. */
 void cam_base64_encode(const unsigned char *src, size_t n, char *dst);
 
+/* Bytes needed for the unpadded base64url text of n bytes. */
+size_t cam_base64url_encoded_len(size_t n);
+
+/* Encode n bytes of src into dst, which has room for
+ * cam_base64url_encoded_len(n) bytes, with the URL-safe alphabet and no
+ * padding (RFC 4648 section 5).  No NUL is written. */
+void cam_base64url_encode(const unsigned char *src, size_t n, char *dst);
+
 /* Decode strict standard base64: alphabet A-Z a-z 0-9 + /, length a
  * multiple of 4, '=' only as one or two final padding characters, and
  * zero bits in the padding remainder.  dst has room for at least n / 4 * 3 bytes.

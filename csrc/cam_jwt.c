@@ -26,6 +26,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "cam_codec.h"
 #include "cam_compat.h"
 #include "cam_jwt.h"
 #include "cam_pem.h"
@@ -90,44 +91,7 @@ typedef struct jwt_jwk {
     size_t y_len;
 } jwt_jwk;
 
-static const char jwt_b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* ---- base64url (RFC 4648 section 5, no padding) ------------------------ */
-
-size_t cam_base64url_encoded_len(size_t n)
-{
-    return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
-}
-
-void cam_base64url_encode(const unsigned char *src, size_t n, char *dst)
-{
-    size_t i = 0;
-    size_t o = 0;
-
-    for (; i + 3 <= n; i += 3) {
-        unsigned long v = ((unsigned long)src[i] << 16)
-                        | ((unsigned long)src[i + 1] << 8) | src[i + 2];
-
-        dst[o++] = jwt_b64url_alphabet[(v >> 18) & 63];
-        dst[o++] = jwt_b64url_alphabet[(v >> 12) & 63];
-        dst[o++] = jwt_b64url_alphabet[(v >> 6) & 63];
-        dst[o++] = jwt_b64url_alphabet[v & 63];
-    }
-    if (n - i == 1) {
-        unsigned long v = (unsigned long)src[i] << 16;
-
-        dst[o++] = jwt_b64url_alphabet[(v >> 18) & 63];
-        dst[o++] = jwt_b64url_alphabet[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        unsigned long v = ((unsigned long)src[i] << 16)
-                        | ((unsigned long)src[i + 1] << 8);
-
-        dst[o++] = jwt_b64url_alphabet[(v >> 18) & 63];
-        dst[o++] = jwt_b64url_alphabet[(v >> 12) & 63];
-        dst[o++] = jwt_b64url_alphabet[(v >> 6) & 63];
-    }
-}
+/* ---- base64url decoding (RFC 4648 section 5, no padding) ------------- */
 
 static int jwt_b64url_value(unsigned char c)
 {

@@ -13,14 +13,6 @@
 
 #include <lua.h>
 
-/* Bytes needed for the unpadded base64url text of n bytes. */
-size_t cam_base64url_encoded_len(size_t n);
-
-/* Encode n bytes of src into dst, which has room for
- * cam_base64url_encoded_len(n) bytes, with the URL-safe alphabet and no
- * padding.  No NUL is written. */
-void cam_base64url_encode(const unsigned char *src, size_t n, char *dst);
-
 /* Add base64url_encode, base64url_decode, jwk_check, jws_verify and
  * pem_public_keys to the table on top of the Lua stack. */
 void cam_jwt_register(lua_State *L);

@@ -18,6 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cam_codec.h"
 #include "cam_compat.h"
 #include "cam_jwt.h"
 #include "cam_pem.h"
