@@ -361,9 +361,11 @@ local function is_mapping_char(point)
 end
 
 
---- Check MappingFiled: 1 to 255 ASCII letters, digits, CJK ideographs and
--- `@ & _ [ ] -`.
-local function check_mapping_filed(value, messages)
+--- Check a short name: a string of 1 to max characters, each accepted by
+-- is_allowed. empty_hint says what to pass instead of an empty string and
+-- allowed_text lists the accepted characters.
+local function check_short_name(value, messages, max, is_allowed, empty_hint,
+                                allowed_text)
     if check_string(value, messages) == nil then
         return nil
     end
@@ -372,26 +374,34 @@ local function check_mapping_filed(value, messages)
     local length = utf8_len(value)
 
     if length == 0 then
-        messages[#messages + 1] = "must not be empty; name the ID token claim"
-            .. " that becomes the sub-user name, such as sub or name"
+        messages[#messages + 1] = "must not be empty; " .. empty_hint
         return nil
     end
-    if length > MAX_MAPPING_FILED then
-        messages[#messages + 1] = "must be at most " .. MAX_MAPPING_FILED
+    if length > max then
+        messages[#messages + 1] = "must be at most " .. max
             .. " characters, got " .. length
     end
 
-    local char, position = first_disallowed(value, is_mapping_char)
+    local char, position = first_disallowed(value, is_allowed)
     if char ~= nil then
         messages[#messages + 1] = "contains " .. quote(char) .. " at character "
-            .. position .. "; use only ASCII letters, digits, CJK ideographs"
-            .. " and @ & _ [ ] -"
+            .. position .. "; use only " .. allowed_text
     end
 
     if #messages > count then
         return nil
     end
     return value
+end
+
+
+--- Check MappingFiled: 1 to 255 ASCII letters, digits, CJK ideographs and
+-- `@ & _ [ ] -`.
+local function check_mapping_filed(value, messages)
+    return check_short_name(value, messages, MAX_MAPPING_FILED, is_mapping_char,
+        "name the ID token claim that becomes the sub-user name, such as sub"
+            .. " or name",
+        "ASCII letters, digits, CJK ideographs and @ & _ [ ] -")
 end
 
 
@@ -551,33 +561,8 @@ end
 
 --- Check an identity provider name: 1 to 128 of letters, digits, `+=,.@-_`.
 local function check_name(value, messages)
-    if check_string(value, messages) == nil then
-        return nil
-    end
-
-    local count = #messages
-    local length = utf8_len(value)
-
-    if length == 0 then
-        messages[#messages + 1] = "must not be empty; pass the identity"
-            .. " provider name"
-        return nil
-    end
-    if length > MAX_NAME then
-        messages[#messages + 1] = "must be at most " .. MAX_NAME
-            .. " characters, got " .. length
-    end
-
-    local char, position = first_disallowed(value, is_name_char)
-    if char ~= nil then
-        messages[#messages + 1] = "contains " .. quote(char) .. " at character "
-            .. position .. "; use only letters, digits and + = , . @ - _"
-    end
-
-    if #messages > count then
-        return nil
-    end
-    return value
+    return check_short_name(value, messages, MAX_NAME, is_name_char,
+        "pass the identity provider name", "letters, digits and + = , . @ - _")
 end
 
 
