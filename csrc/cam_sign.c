@@ -33,6 +33,17 @@ struct cam_signer {
     EVP_MAC *hmac;
     EVP_MAC_CTX *mac_ctx;
     EVP_MD_CTX *md_ctx;
+
+    /* The last signing key and what it was derived from: the key changes
+     * only with the secret key, the date and the service, so a run of
+     * requests derives it once a day instead of three HMACs a request. */
+    int have_key;
+    unsigned char key[CAM_SHA256_LEN];
+    char key_date[10];
+    char *key_secret;               /* "TC3" + secret key, cleansed on free */
+    size_t key_secret_len;
+    char *key_service;
+    size_t key_service_len;
 };
 
 cam_signer *cam_signer_new(void)
@@ -62,10 +73,27 @@ fail:
     return NULL;
 }
 
+/* Forget the cached signing key and the secret it came from. */
+static void sign_forget_key(cam_signer *signer)
+{
+    if (signer->key_secret != NULL) {
+        OPENSSL_cleanse(signer->key_secret, signer->key_secret_len);
+        free(signer->key_secret);
+    }
+    free(signer->key_service);
+    OPENSSL_cleanse(signer->key, sizeof(signer->key));
+    signer->key_secret = NULL;
+    signer->key_secret_len = 0;
+    signer->key_service = NULL;
+    signer->key_service_len = 0;
+    signer->have_key = 0;
+}
+
 void cam_signer_free(cam_signer *signer)
 {
     if (signer == NULL)
         return;
+    sign_forget_key(signer);
     EVP_MD_CTX_free(signer->md_ctx);
     EVP_MAC_CTX_free(signer->mac_ctx);
     EVP_MAC_free(signer->hmac);
@@ -213,6 +241,33 @@ static int sign_put(char *out, size_t size, size_t *pos, const char *s,
     return 0;
 }
 
+/* Cache a derived signing key.  A failed allocation only means the next
+ * request derives the key again. */
+static void sign_remember_key(cam_signer *signer,
+                              const unsigned char key[CAM_SHA256_LEN],
+                              const char date[10], const char *secret,
+                              size_t secret_len, const cam_bytes *service)
+{
+    sign_forget_key(signer);
+    signer->key_secret = malloc(secret_len);
+    signer->key_service = malloc(service->len ? service->len : 1);
+    if (signer->key_secret == NULL || signer->key_service == NULL) {
+        free(signer->key_secret);
+        free(signer->key_service);
+        signer->key_secret = NULL;
+        signer->key_service = NULL;
+        return;
+    }
+    memcpy(signer->key_secret, secret, secret_len);
+    signer->key_secret_len = secret_len;
+    if (service->len > 0)
+        memcpy(signer->key_service, service->ptr, service->len);
+    signer->key_service_len = service->len;
+    memcpy(signer->key, key, CAM_SHA256_LEN);
+    memcpy(signer->key_date, date, 10);
+    signer->have_key = 1;
+}
+
 #define SIGN_LIT(s) { (s), sizeof(s) - 1 }
 
 int cam_sign(cam_signer *signer, const cam_sign_request *req,
@@ -262,7 +317,8 @@ int cam_sign(cam_signer *signer, const cam_sign_request *req,
     }
     cam_hex(digest, CAM_SHA256_LEN, canonical_hex);
 
-    /* Step 2: the signing key, derived from "TC3" + secret key. */
+    /* Step 2: the signing key, derived from "TC3" + secret key, or the
+     * cached one when the secret, date and service are the same. */
     secret_len = 3 + req->secret_key.len;
     secret = malloc(secret_len);
     if (secret == NULL)
@@ -270,14 +326,26 @@ int cam_sign(cam_signer *signer, const cam_sign_request *req,
     memcpy(secret, "TC3", 3);
     if (req->secret_key.len > 0)
         memcpy(secret + 3, req->secret_key.ptr, req->secret_key.len);
-    if (cam_hmac_sha256(signer, secret, secret_len, date, 10, key) != 0)
-        goto done;
-    if (cam_hmac_sha256(signer, key, sizeof(key), req->service.ptr,
-                        req->service.len, key) != 0)
-        goto done;
-    if (cam_hmac_sha256(signer, key, sizeof(key), SIGN_TERMINATOR,
-                        sizeof(SIGN_TERMINATOR) - 1, key) != 0)
-        goto done;
+
+    if (signer->have_key && memcmp(signer->key_date, date, 10) == 0
+        && signer->key_secret_len == secret_len
+        && CRYPTO_memcmp(signer->key_secret, secret, secret_len) == 0
+        && signer->key_service_len == req->service.len
+        && memcmp(signer->key_service, req->service.ptr,
+                  req->service.len) == 0) {
+        memcpy(key, signer->key, sizeof(key));
+    } else {
+        if (cam_hmac_sha256(signer, secret, secret_len, date, 10, key) != 0)
+            goto done;
+        if (cam_hmac_sha256(signer, key, sizeof(key), req->service.ptr,
+                            req->service.len, key) != 0)
+            goto done;
+        if (cam_hmac_sha256(signer, key, sizeof(key), SIGN_TERMINATOR,
+                            sizeof(SIGN_TERMINATOR) - 1, key) != 0)
+            goto done;
+        sign_remember_key(signer, key, date, secret, secret_len,
+                          &req->service);
+    }
 
     /* Step 3: the string to sign, built in the output buffer, then signed. */
     if (sign_put(out, out_size, &pos, SIGN_ALGORITHM "\n",

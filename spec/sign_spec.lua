@@ -166,6 +166,24 @@ describe("cam.sign inputs", function()
         end)
     end
 
+    it("derives a new key when key, date or service change", function()
+        local first = cam.sign(BASE)
+        local other_key = cam.sign(with({ secret_key = "AnotherSecretKey000000000000001" }))
+        local other_day = cam.sign(with({ timestamp = BASE.timestamp + 86400 }))
+        local other_service = cam.sign(with({ service = "cvm" }))
+        assert.are_not.equal(first, other_key)
+        assert.are_not.equal(first, other_day)
+        assert.are_not.equal(first, other_service)
+        assert.are.equal(first, cam.sign(BASE))
+    end)
+
+    it("tells apart keys that share a prefix", function()
+        local short = cam.sign(with({ secret_key = "abc" }))
+        local long = cam.sign(with({ secret_key = "abcd" }))
+        assert.are_not.equal(short, long)
+        assert.are.equal(short, cam.sign(with({ secret_key = "abc" })))
+    end)
+
     it("names the year for a far-future timestamp", function()
         -- LuaJIT's numbers are doubles, exact integers only up to 2^53.
         local far_future = _VERSION == "Lua 5.1" and 2 ^ 52 or 2 ^ 62
