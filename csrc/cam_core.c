@@ -2,10 +2,10 @@
  * cam_core.c: the Lua binding, module cam.core.
  *
  * Functions: sign, sha256_hex, hmac_sha256, base64_encode, base64_decode,
- * utf8_valid, utf8_len, utc_date, random_bytes, monotonic, sleep, and
- * http_new, whose handle has the methods request and close; cam_jwt.c adds
- * the JWT and PEM functions.  Bad arguments raise; runtime failures of a
- * request return nil and an error table.
+ * base64url_encode, utf8_valid, utf8_len, utc_date, random_bytes,
+ * monotonic, sleep, and http_new, whose handle has the methods request and
+ * close.  cam_jwt.c adds the JWT and PEM functions.  Bad arguments raise,
+ * and runtime failures of a request return nil and an error table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -236,7 +236,10 @@ static int core_utc_date(lua_State *L)
 
 /* ---- codecs ------------------------------------------------------------ */
 
-static int core_base64_encode(lua_State *L)
+/* Push the encoding of the string argument: the shared body of the two
+ * base64 encoders, which differ in alphabet and padding. */
+static int core_encode(lua_State *L, size_t (*encoded_len)(size_t),
+                       void (*encode)(const unsigned char *, size_t, char *))
 {
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
@@ -245,11 +248,22 @@ static int core_base64_encode(lua_State *L)
 
     if (n > ((size_t)-1) / 4 * 3 - 3)
         return luaL_argerror(L, 1, "string too long");
-    out_len = cam_base64_encoded_len(n);
+    out_len = encoded_len(n);
     out = cam_newuserdata(L, out_len ? out_len : 1);
-    cam_base64_encode((const unsigned char *)s, n, out);
+    encode((const unsigned char *)s, n, out);
     lua_pushlstring(L, out, out_len);
     return 1;
+}
+
+static int core_base64_encode(lua_State *L)
+{
+    return core_encode(L, cam_base64_encoded_len, cam_base64_encode);
+}
+
+/* base64url_encode(s) -> unpadded text with the URL-safe alphabet. */
+static int core_base64url_encode(lua_State *L)
+{
+    return core_encode(L, cam_base64url_encoded_len, cam_base64url_encode);
 }
 
 static int core_base64_decode(lua_State *L)
@@ -612,6 +626,7 @@ static const luaL_Reg core_functions[] = {
     { "utc_date", core_utc_date },
     { "base64_encode", core_base64_encode },
     { "base64_decode", core_base64_decode },
+    { "base64url_encode", core_base64url_encode },
     { "utf8_valid", core_utf8_valid },
     { "utf8_len", core_utf8_len },
     { "random_bytes", core_random_bytes },

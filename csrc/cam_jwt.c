@@ -3,7 +3,6 @@
  * checks for the ID token preflight of cam.oidc.
  *
  * Lua functions (added to cam.core by cam_jwt_register):
- *   base64url_encode(s)                      -> text
  *   base64url_decode(text)                   -> bytes | nil, message
  *   jwk_check(jwk)                           -> info | nil, message
  *   jws_verify(alg, jwk, input, signature)   -> true
@@ -549,22 +548,6 @@ done:
 
 /* ---- Lua functions ---------------------------------------------------- */
 
-static int jwt_base64url_encode(lua_State *L)
-{
-    size_t n;
-    const char *s = luaL_checklstring(L, 1, &n);
-    size_t out_len;
-    char *out;
-
-    if (n > ((size_t)-1) / 4 * 3 - 3)
-        return luaL_argerror(L, 1, "string too long");
-    out_len = cam_base64url_encoded_len(n);
-    out = cam_newuserdata(L, out_len ? out_len : 1);
-    cam_base64url_encode((const unsigned char *)s, n, out);
-    lua_pushlstring(L, out, out_len);
-    return 1;
-}
-
 static int jwt_base64url_decode(lua_State *L)
 {
     size_t n;
@@ -674,7 +657,6 @@ static int jwt_jws_verify(lua_State *L)
 }
 
 static const luaL_Reg jwt_functions[] = {
-    { "base64url_encode", jwt_base64url_encode },
     { "base64url_decode", jwt_base64url_decode },
     { "jwk_check", jwt_jwk_check },
     { "jws_verify", jwt_jws_verify },

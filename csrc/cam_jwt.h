@@ -13,7 +13,7 @@
 
 #include <lua.h>
 
-/* Add base64url_encode, base64url_decode, jwk_check, jws_verify and
+/* Add base64url_decode, jwk_check, jws_verify and
  * pem_public_keys to the table on top of the Lua stack. */
 void cam_jwt_register(lua_State *L);
 
