@@ -5,7 +5,7 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
-# Nothing in the suite may reach beyond loopback: a test that forgets its
+# Nothing in the suite may reach beyond loopback: a test that omits its
 # endpoint lands on a closed local port instead of the real service, and
 # the credential chain asks a closed port instead of the CVM metadata
 # service and STS.

@@ -66,7 +66,7 @@ int cam_http_init(cam_http *h);
 void cam_http_close(cam_http *h);
 
 /* Perform one request.  Returns 0 when a response arrived (any status),
- * -1 otherwise; res tells which, and h->body and h->headers hold the
+ * -1 otherwise.  res records which, and h->body and h->headers hold the
  * response until the next call. */
 int cam_http_perform(cam_http *h, const cam_http_request *req,
                      cam_http_result *res);

@@ -6,7 +6,7 @@
 --
 -- The handlers are in spec/openresty/handlers.lua and the configuration in
 -- spec/openresty/nginx.conf.template. The load run makes 10,000 requests,
--- or as many as CAM_OPENRESTY_REQUESTS says.
+-- or as many as CAM_OPENRESTY_REQUESTS sets.
 
 local socket = require("socket")
 

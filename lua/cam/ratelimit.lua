@@ -7,7 +7,7 @@
 -- spaced out rather than released together.
 --
 -- With the default burst of 1, the requests of one action start at least
--- `1 / rate` seconds apart, so no one-second window holds more than `rate`
+-- `1 / rate` seconds apart, so no one-second window contains more than `rate`
 -- of them. CAM's documented limit is 20 requests per second per action.
 --
 -- The service counts requests when they arrive, and network jitter can

@@ -362,7 +362,7 @@ end
 
 
 --- Check a short name: a string of 1 to max characters, each accepted by
--- is_allowed. empty_hint says what to pass instead of an empty string and
+-- is_allowed. empty_hint names what to pass instead of an empty string, and
 -- allowed_text lists the accepted characters.
 local function check_short_name(value, messages, max, is_allowed, empty_hint,
                                 allowed_text)

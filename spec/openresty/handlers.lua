@@ -78,7 +78,7 @@ local function client_options(args, record)
         secret_id = account[1],
         secret_key = account[2],
         timeout = tonumber(args.timeout),
-        -- One attempt unless a test asks for more, so each outcome shows.
+        -- One attempt unless a test requests more, so each outcome shows.
         max_attempts = tonumber(args.attempts) or 1,
         max_response_size = tonumber(args.max),
         transport = args.transport,

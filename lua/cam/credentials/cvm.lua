@@ -27,8 +27,8 @@ local _M = {
     BASE_URL_ENV = "TENCENTCLOUD_METADATA_ENDPOINT",
     PATH = "/latest/meta-data/cam/security-credentials/",
     --- Seconds for each metadata request; the service is on the
-    -- instance's own network, and a host that is not a CVM should be told
-    -- apart quickly.
+    -- instance's own network, so a host that is not a CVM is recognised
+    -- quickly.
     DEFAULT_TIMEOUT = 2,
     DEFAULT_CONNECT_TIMEOUT = 1,
 }

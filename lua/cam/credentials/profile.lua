@@ -2,7 +2,7 @@
 --
 -- The file is `$TENCENTCLOUD_CREDENTIALS_FILE` when that is set and not
 -- empty; otherwise the first of `~/.tencentcloud/credentials` and
--- `/etc/tencentcloud/credentials` that exists. A section per profile holds
+-- `/etc/tencentcloud/credentials` that exists. A section per profile contains
 -- `secret_id`, `secret_key` and optionally `token`:
 --
 --     [default]

@@ -26,7 +26,7 @@
 --   the chain depth from `lua_ssl_verify_depth` (default 1). nginx cannot
 --   take a CA file per connection, so `ca_file` and `ca_path` are not
 --   applied. When verification fails and one of them was given, the
---   failure message says so.
+--   failure message states that.
 -- - Host names are resolved by nginx's `resolver` directive, and
 --   `/etc/hosts` is not read. IP address endpoints need no resolver.
 -- - nginx matches the certificate against the endpoint's host name with
