@@ -4,6 +4,8 @@
  */
 #include "cam_codec.h"
 
+#include <string.h>
+
 static const char codec_b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char codec_b64url_alphabet[] =
@@ -196,4 +198,63 @@ int cam_utf8_check(const char *str, size_t n, size_t *count, size_t *bad_pos)
     if (count != NULL)
         *count = chars;
     return 0;
+}
+
+/* Bytes that a JSON string must escape: '"', '\\' and 0x00-0x1F. */
+static int codec_json_escaped(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+size_t cam_json_quoted_len(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t len;
+    size_t i;
+
+    /* Six bytes per input byte at worst, plus the two quotes. */
+    if (n > (((size_t)-1) - 2) / 6)
+        return 0;
+    len = n + 2;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            len += 1;
+        else if (s[i] < 0x20)
+            len += 5;
+    }
+    return len;
+}
+
+void cam_json_quote(const char *str, size_t n, char *dst)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    size_t plain_start = 0;
+    size_t o = 0;
+    size_t i;
+
+    dst[o++] = '"';
+    for (i = 0; i < n; i++) {
+        unsigned char c = s[i];
+
+        if (!codec_json_escaped(c))
+            continue;
+        /* Copy the plain bytes before c in one piece. */
+        memcpy(dst + o, str + plain_start, i - plain_start);
+        o += i - plain_start;
+        plain_start = i + 1;
+        dst[o++] = '\\';
+        if (c == '"' || c == '\\') {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = 'u';
+            dst[o++] = '0';
+            dst[o++] = '0';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 0x0F];
+        }
+    }
+    memcpy(dst + o, str + plain_start, n - plain_start);
+    o += n - plain_start;
+    dst[o] = '"';
 }

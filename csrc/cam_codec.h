@@ -36,4 +36,15 @@ int cam_base64_decode(const char *src, size_t n, unsigned char *dst,
  * code points when the string is valid (count may be NULL). */
 int cam_utf8_check(const char *s, size_t n, size_t *count, size_t *bad_pos);
 
+/* Bytes of the JSON string literal for n bytes of s, quotes included:
+ * '"' and '\\' take two bytes, other bytes below 0x20 take six (\u00XX),
+ * and every other byte is copied, so UTF-8 stays raw and '/' unescaped.
+ * Returns 0 when the result would not fit in a size_t. */
+size_t cam_json_quoted_len(const char *s, size_t n);
+
+/* Write the JSON string literal of n bytes of s into dst, which has room
+ * for cam_json_quoted_len(s, n) bytes.  No NUL is written, and s is not
+ * checked for valid UTF-8. */
+void cam_json_quote(const char *s, size_t n, char *dst);
+
 #endif

@@ -2,7 +2,7 @@
  * cam_core.c: the Lua binding, module cam.core.
  *
  * Functions: sign, sha256_hex, hmac_sha256, base64_encode, base64_decode,
- * base64url_encode, utf8_valid, utf8_len, utc_date, random_bytes,
+ * base64url_encode, utf8_valid, utf8_len, json_quote, utc_date, random_bytes,
  * monotonic, sleep, and http_new, whose handle has the methods request and
  * close.  cam_jwt.c adds the JWT and PEM functions.  Bad arguments raise,
  * and runtime failures of a request return nil and an error table.
@@ -125,6 +125,7 @@ static int core_sign(lua_State *L)
     long long timestamp;
     size_t max_len;
     size_t len = 0;
+    char small[512];
     char *out;
     size_t i;
 
@@ -186,7 +187,7 @@ static int core_sign(lua_State *L)
                           "without ',', '/' or spaces expected)", func);
 
     max_len = cam_sign_max_len(&req);
-    out = cam_newuserdata(L, max_len);
+    out = max_len <= sizeof(small) ? small : cam_newuserdata(L, max_len);
     if (cam_sign(signer, &req, out, max_len, &len) != 0)
         return core_openssl_error(L, func);
     lua_pushlstring(L, out, len);
@@ -299,6 +300,33 @@ static int core_utf8_valid(lua_State *L)
         return 2;
     }
     lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* json_quote(s) -> the JSON string literal of s, or nil and the 1-based
+ * offset of the first byte that is not valid UTF-8. */
+static int core_json_quote(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    size_t bad = 0;
+    size_t out_len;
+    char small[256];
+    char *out = small;
+
+    if (cam_utf8_check(s, n, NULL, &bad) != 0) {
+        lua_pushnil(L);
+        lua_pushinteger(L, (lua_Integer)bad + 1);
+        return 2;
+    }
+    out_len = cam_json_quoted_len(s, n);
+    if (out_len == 0)
+        return luaL_argerror(L, 1, "string too long");
+    /* Most strings are short enough to skip the temporary userdata. */
+    if (out_len > sizeof(small))
+        out = cam_newuserdata(L, out_len);
+    cam_json_quote(s, n, out);
+    lua_pushlstring(L, out, out_len);
     return 1;
 }
 
@@ -629,6 +657,7 @@ static const luaL_Reg core_functions[] = {
     { "base64url_encode", core_base64url_encode },
     { "utf8_valid", core_utf8_valid },
     { "utf8_len", core_utf8_len },
+    { "json_quote", core_json_quote },
     { "random_bytes", core_random_bytes },
     { "monotonic", core_monotonic },
     { "sleep", core_sleep },

@@ -36,11 +36,14 @@ struct cam_signer {
 
     /* The last signing key and what it was derived from: the key changes
      * only with the secret key, the date and the service, so a run of
-     * requests derives it once a day instead of three HMACs a request. */
+     * requests derives it once a day instead of three HMACs a request.
+     * key_ctx is an HMAC context set up with that key: initialising it
+     * again without a key restarts from the hashed key pads, which saves
+     * two SHA-256 blocks a signature. */
     int have_key;
-    unsigned char key[CAM_SHA256_LEN];
+    EVP_MAC_CTX *key_ctx;
     char key_date[10];
-    char *key_secret;               /* "TC3" + secret key, cleansed on free */
+    char *key_secret;               /* the secret key, cleansed on free */
     size_t key_secret_len;
     char *key_service;
     size_t key_service_len;
@@ -58,13 +61,16 @@ cam_signer *cam_signer_new(void)
     if (signer->sha256 == NULL || signer->hmac == NULL)
         goto fail;
     signer->mac_ctx = EVP_MAC_CTX_new(signer->hmac);
+    signer->key_ctx = EVP_MAC_CTX_new(signer->hmac);
     signer->md_ctx = EVP_MD_CTX_new();
-    if (signer->mac_ctx == NULL || signer->md_ctx == NULL)
+    if (signer->mac_ctx == NULL || signer->key_ctx == NULL
+        || signer->md_ctx == NULL)
         goto fail;
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
                                                  (char *)"SHA256", 0);
     params[1] = OSSL_PARAM_construct_end();
-    if (EVP_MAC_CTX_set_params(signer->mac_ctx, params) != 1)
+    if (EVP_MAC_CTX_set_params(signer->mac_ctx, params) != 1
+        || EVP_MAC_CTX_set_params(signer->key_ctx, params) != 1)
         goto fail;
     return signer;
 
@@ -81,7 +87,6 @@ static void sign_forget_key(cam_signer *signer)
         free(signer->key_secret);
     }
     free(signer->key_service);
-    OPENSSL_cleanse(signer->key, sizeof(signer->key));
     signer->key_secret = NULL;
     signer->key_secret_len = 0;
     signer->key_service = NULL;
@@ -95,6 +100,8 @@ void cam_signer_free(cam_signer *signer)
         return;
     sign_forget_key(signer);
     EVP_MD_CTX_free(signer->md_ctx);
+    /* EVP_MAC_CTX_free cleanses the HMAC state, key pads included. */
+    EVP_MAC_CTX_free(signer->key_ctx);
     EVP_MAC_CTX_free(signer->mac_ctx);
     EVP_MAC_free(signer->hmac);
     EVP_MD_free(signer->sha256);
@@ -241,31 +248,98 @@ static int sign_put(char *out, size_t size, size_t *pos, const char *s,
     return 0;
 }
 
-/* Cache a derived signing key.  A failed allocation only means the next
- * request derives the key again. */
-static void sign_remember_key(cam_signer *signer,
-                              const unsigned char key[CAM_SHA256_LEN],
-                              const char date[10], const char *secret,
-                              size_t secret_len, const cam_bytes *service)
+/* Set up key_ctx with a derived signing key and remember what it came
+ * from.  Returns 0, or -1 when OpenSSL fails.  A failed allocation only
+ * means the next request derives the key again. */
+static int sign_remember_key(cam_signer *signer,
+                             const unsigned char key[CAM_SHA256_LEN],
+                             const char date[10], const cam_bytes *secret,
+                             const cam_bytes *service)
 {
     sign_forget_key(signer);
-    signer->key_secret = malloc(secret_len);
+    if (EVP_MAC_init(signer->key_ctx, key, CAM_SHA256_LEN, NULL) != 1)
+        return -1;
+    signer->key_secret = malloc(secret->len ? secret->len : 1);
     signer->key_service = malloc(service->len ? service->len : 1);
     if (signer->key_secret == NULL || signer->key_service == NULL) {
         free(signer->key_secret);
         free(signer->key_service);
         signer->key_secret = NULL;
         signer->key_service = NULL;
-        return;
+        return 0;
     }
-    memcpy(signer->key_secret, secret, secret_len);
-    signer->key_secret_len = secret_len;
+    if (secret->len > 0)
+        memcpy(signer->key_secret, secret->ptr, secret->len);
+    signer->key_secret_len = secret->len;
     if (service->len > 0)
         memcpy(signer->key_service, service->ptr, service->len);
     signer->key_service_len = service->len;
-    memcpy(signer->key, key, CAM_SHA256_LEN);
     memcpy(signer->key_date, date, 10);
     signer->have_key = 1;
+    return 0;
+}
+
+/* Whether key_ctx holds the signing key for this secret, date and
+ * service. */
+static int sign_key_matches(const cam_signer *signer, const char date[10],
+                            const cam_bytes *secret, const cam_bytes *service)
+{
+    return signer->have_key && memcmp(signer->key_date, date, 10) == 0
+           && signer->key_secret_len == secret->len
+           && CRYPTO_memcmp(signer->key_secret, secret->ptr,
+                            secret->len) == 0
+           && signer->key_service_len == service->len
+           && memcmp(signer->key_service, service->ptr, service->len) == 0;
+}
+
+/* Derive the signing key for the request into key_ctx, unless it is
+ * there already. */
+static int sign_prepare_key(cam_signer *signer, const cam_sign_request *req,
+                            const char date[10])
+{
+    unsigned char key[CAM_SHA256_LEN];
+    size_t secret_len = 3 + req->secret_key.len;
+    char *secret;
+    int rc = -1;
+
+    if (sign_key_matches(signer, date, &req->secret_key, &req->service))
+        return 0;
+
+    secret = malloc(secret_len);
+    if (secret == NULL)
+        return -1;
+    memcpy(secret, "TC3", 3);
+    if (req->secret_key.len > 0)
+        memcpy(secret + 3, req->secret_key.ptr, req->secret_key.len);
+
+    if (cam_hmac_sha256(signer, secret, secret_len, date, 10, key) == 0
+        && cam_hmac_sha256(signer, key, sizeof(key), req->service.ptr,
+                           req->service.len, key) == 0
+        && cam_hmac_sha256(signer, key, sizeof(key), SIGN_TERMINATOR,
+                           sizeof(SIGN_TERMINATOR) - 1, key) == 0)
+        rc = sign_remember_key(signer, key, date, &req->secret_key,
+                               &req->service);
+
+    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(secret, secret_len);
+    free(secret);
+    return rc;
+}
+
+/* HMAC of data with the signing key in key_ctx. */
+static int sign_key_hmac(cam_signer *signer, const void *data, size_t len,
+                         unsigned char out[CAM_SHA256_LEN])
+{
+    size_t out_len = 0;
+
+    /* No key: restart from the key set by sign_remember_key. */
+    if (EVP_MAC_init(signer->key_ctx, NULL, 0, NULL) != 1)
+        return -1;
+    if (EVP_MAC_update(signer->key_ctx, data, len) != 1)
+        return -1;
+    if (EVP_MAC_final(signer->key_ctx, out, &out_len, CAM_SHA256_LEN) != 1)
+        return -1;
+    return out_len == CAM_SHA256_LEN ? 0 : -1;
 }
 
 #define SIGN_LIT(s) { (s), sizeof(s) - 1 }
@@ -274,17 +348,13 @@ int cam_sign(cam_signer *signer, const cam_sign_request *req,
              char *out, size_t out_size, size_t *out_len)
 {
     unsigned char digest[CAM_SHA256_LEN];
-    unsigned char key[CAM_SHA256_LEN];
     char payload_hex[2 * CAM_SHA256_LEN];
     char canonical_hex[2 * CAM_SHA256_LEN];
     char signature_hex[2 * CAM_SHA256_LEN];
     char timestamp_text[24];
     char date[11];
-    char *secret = NULL;
-    size_t secret_len;
     size_t pos = 0;
     int timestamp_len;
-    int rc = -1;
 
     if (cam_utc_date(req->timestamp, date) != 0)
         return -1;
@@ -319,33 +389,8 @@ int cam_sign(cam_signer *signer, const cam_sign_request *req,
 
     /* Step 2: the signing key, derived from "TC3" + secret key, or the
      * cached one when the secret, date and service are the same. */
-    secret_len = 3 + req->secret_key.len;
-    secret = malloc(secret_len);
-    if (secret == NULL)
+    if (sign_prepare_key(signer, req, date) != 0)
         return -1;
-    memcpy(secret, "TC3", 3);
-    if (req->secret_key.len > 0)
-        memcpy(secret + 3, req->secret_key.ptr, req->secret_key.len);
-
-    if (signer->have_key && memcmp(signer->key_date, date, 10) == 0
-        && signer->key_secret_len == secret_len
-        && CRYPTO_memcmp(signer->key_secret, secret, secret_len) == 0
-        && signer->key_service_len == req->service.len
-        && memcmp(signer->key_service, req->service.ptr,
-                  req->service.len) == 0) {
-        memcpy(key, signer->key, sizeof(key));
-    } else {
-        if (cam_hmac_sha256(signer, secret, secret_len, date, 10, key) != 0)
-            goto done;
-        if (cam_hmac_sha256(signer, key, sizeof(key), req->service.ptr,
-                            req->service.len, key) != 0)
-            goto done;
-        if (cam_hmac_sha256(signer, key, sizeof(key), SIGN_TERMINATOR,
-                            sizeof(SIGN_TERMINATOR) - 1, key) != 0)
-            goto done;
-        sign_remember_key(signer, key, date, secret, secret_len,
-                          &req->service);
-    }
 
     /* Step 3: the string to sign, built in the output buffer, then signed. */
     if (sign_put(out, out_size, &pos, SIGN_ALGORITHM "\n",
@@ -361,9 +406,9 @@ int cam_sign(cam_signer *signer, const cam_sign_request *req,
                     sizeof(SIGN_TERMINATOR) + 1) != 0
         || sign_put(out, out_size, &pos, canonical_hex,
                     sizeof(canonical_hex)) != 0)
-        goto done;
-    if (cam_hmac_sha256(signer, key, sizeof(key), out, pos, digest) != 0)
-        goto done;
+        return -1;
+    if (sign_key_hmac(signer, out, pos, digest) != 0)
+        return -1;
     cam_hex(digest, CAM_SHA256_LEN, signature_hex);
 
     /* Step 4: the Authorization value replaces the string to sign. */
@@ -384,14 +429,8 @@ int cam_sign(cam_signer *signer, const cam_sign_request *req,
                            SIGN_SIGNED_HEADERS ", Signature=") - 1) != 0
         || sign_put(out, out_size, &pos, signature_hex,
                     sizeof(signature_hex)) != 0)
-        goto done;
+        return -1;
 
     *out_len = pos;
-    rc = 0;
-
-done:
-    OPENSSL_cleanse(key, sizeof(key));
-    OPENSSL_cleanse(secret, secret_len);
-    free(secret);
-    return rc;
+    return 0;
 }

@@ -313,6 +313,33 @@ describe("cam.core codecs", function()
         assert.are.equal(4, core.utf8_len("a中🙂b"))
     end)
 
+    it("quotes JSON strings", function()
+        assert.are.equal('""', core.json_quote(""))
+        assert.are.equal('"a/b 中"', core.json_quote("a/b 中"))
+        assert.are.equal('"\\"\\\\"', core.json_quote('"\\'))
+        assert.are.equal('"\\u0000\\u001f\127"',
+            core.json_quote("\0\31\127"))
+    end)
+
+    it("quotes every ASCII byte so JSON decodes it back", function()
+        local chars = {}
+        for b = 0, 127 do
+            chars[#chars + 1] = string.char(b)
+        end
+        local s = table.concat(chars)
+        -- Longer than the binding's stack buffer, and escapes at both ends.
+        local long = s .. string.rep("x", 300) .. s
+
+        assert.are.equal(s, cjson.decode(core.json_quote(s)))
+        assert.are.equal(long, cjson.decode(core.json_quote(long)))
+    end)
+
+    it("rejects invalid UTF-8 when quoting", function()
+        local quoted, offset = core.json_quote("ab\xc0\xaf")
+        assert.is_nil(quoted)
+        assert.are.equal(3, offset)
+    end)
+
     it("formats UTC dates", function()
         assert.are.equal("1970-01-01", core.utc_date(0))
         assert.are.equal("2000-02-29", core.utc_date(951782400))

@@ -29,6 +29,7 @@ local sort = table.sort
 local sub = string.sub
 local tostring = tostring
 local type = type
+local json_quote = core.json_quote
 local utf8_valid = core.utf8_valid
 
 -- Both exist on Lua 5.3 and later, and both are nil on LuaJIT, where every
@@ -89,15 +90,6 @@ end
 
 -- Encoding ---------------------------------------------------------------
 
-local ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\" }
-for code = 0, 31 do
-    ESCAPES[string.char(code)] = format("\\u%04x", code)
-end
-
--- Bytes that must be escaped inside a JSON string. `%z` matches the zero
--- byte on Lua 5.1 as well as on 5.4.
-local ESCAPE_PATTERN = '[%z\1-\31"\\]'
-
 -- The error value raised inside the encoder, so that `encode` can tell its
 -- own errors from any other.
 local encode_error_mt = {}
@@ -132,16 +124,12 @@ end
 
 
 local function encode_string(s, keys, depth)
-    local ok, offset = utf8_valid(s)
-    if not ok then
+    local quoted, offset = json_quote(s)
+    if quoted == nil then
         fail(keys, depth, "is not valid UTF-8 (invalid byte at offset "
             .. offset .. ")")
     end
-
-    if find(s, ESCAPE_PATTERN) then
-        s = gsub(s, ESCAPE_PATTERN, ESCAPES)
-    end
-    return '"' .. s .. '"'
+    return quoted
 end
 
 

@@ -117,10 +117,17 @@ end
 
 
 --- Find the first character of a valid UTF-8 string that `allowed` rejects.
+-- `ascii_pattern` is an anchored pattern that matches strings made only of
+-- ASCII characters that `allowed` accepts. It lets the common all-ASCII
+-- value skip the loop over code points.
 -- @treturn[1] string the character
 -- @treturn[1] number its position, counted in characters from 1
 -- @treturn[2] nil when every character is allowed
-local function first_disallowed(s, allowed)
+local function first_disallowed(s, allowed, ascii_pattern)
+    if find(s, ascii_pattern) then
+        return nil
+    end
+
     local i = 1
     local position = 1
 
@@ -209,6 +216,10 @@ local UNICODE_SPACES = {
 
 
 local function has_white_space(s)
+    -- Visible ASCII alone cannot contain any of them.
+    if find(s, "^[\33-\126]*$") then
+        return false
+    end
     if find(s, "[%z\1-\32\127]") then
         return true
     end
@@ -317,6 +328,11 @@ local function is_client_id_char(point)
 end
 
 
+-- The ASCII characters of is_client_id_char, as an anchored pattern. The
+-- ranges are explicit because %w follows the C library's locale.
+local CLIENT_ID_ASCII = "^[0-9A-Za-z._:/-]*$"
+
+
 --- Check one client ID: letters, digits and `.-_:/`, starting with a letter
 -- or digit, 1 to 64 characters.
 local function check_client_id(value, messages, label)
@@ -338,7 +354,8 @@ local function check_client_id(value, messages, label)
             .. " characters, got " .. length)
     end
 
-    local char, position = first_disallowed(value, is_client_id_char)
+    local char, position = first_disallowed(value, is_client_id_char,
+        CLIENT_ID_ASCII)
     if char ~= nil then
         add(messages, label, "contains " .. quote(char) .. " at character "
             .. position .. "; use only letters, digits and . - _ : /")
@@ -361,11 +378,14 @@ local function is_mapping_char(point)
 end
 
 
+local MAPPING_ASCII = "^[0-9A-Za-z@&_%[%]-]*$"
+
+
 --- Check a short name: a string of 1 to max characters, each accepted by
 -- is_allowed. empty_hint names what to pass instead of an empty string, and
 -- allowed_text lists the accepted characters.
-local function check_short_name(value, messages, max, is_allowed, empty_hint,
-                                allowed_text)
+local function check_short_name(value, messages, max, is_allowed,
+                                ascii_pattern, empty_hint, allowed_text)
     if check_string(value, messages) == nil then
         return nil
     end
@@ -382,7 +402,7 @@ local function check_short_name(value, messages, max, is_allowed, empty_hint,
             .. " characters, got " .. length
     end
 
-    local char, position = first_disallowed(value, is_allowed)
+    local char, position = first_disallowed(value, is_allowed, ascii_pattern)
     if char ~= nil then
         messages[#messages + 1] = "contains " .. quote(char) .. " at character "
             .. position .. "; use only " .. allowed_text
@@ -399,6 +419,7 @@ end
 -- `@ & _ [ ] -`.
 local function check_mapping_filed(value, messages)
     return check_short_name(value, messages, MAX_MAPPING_FILED, is_mapping_char,
+        MAPPING_ASCII,
         "name the ID token claim that becomes the sub-user name, such as sub"
             .. " or name",
         "ASCII letters, digits, CJK ideographs and @ & _ [ ] -")
@@ -559,9 +580,12 @@ local function is_name_char(point)
 end
 
 
+local NAME_ASCII = "^[0-9A-Za-z+=,.@_-]*$"
+
+
 --- Check an identity provider name: 1 to 128 of letters, digits, `+=,.@-_`.
 local function check_name(value, messages)
-    return check_short_name(value, messages, MAX_NAME, is_name_char,
+    return check_short_name(value, messages, MAX_NAME, is_name_char, NAME_ASCII,
         "pass the identity provider name", "letters, digits and + = , . @ - _")
 end
 
@@ -953,7 +977,11 @@ local function check_params(spec, params, caller)
     end
 
     local problems = {}
+    -- The value and the name each field was given under, by wire name.
+    -- `repeated` lists every name of a field given under more than one.
     local supplied = {}
+    local supplied_as = {}
+    local repeated
 
     for name, value in pairs(params) do
         if type(name) ~= "string" then
@@ -971,37 +999,50 @@ local function check_params(spec, params, caller)
                     message = unknown_name_message(name, spec),
                 }
             elseif value ~= json.null then
-                local entry = supplied[field.wire]
-                if entry == nil then
-                    supplied[field.wire] = { names = { name }, value = value }
+                local wire_name = field.wire
+
+                if supplied_as[wire_name] == nil then
+                    supplied[wire_name] = value
+                    supplied_as[wire_name] = name
                 else
-                    entry.names[#entry.names + 1] = name
+                    repeated = repeated or {}
+                    local names = repeated[wire_name]
+                        or { supplied_as[wire_name] }
+                    names[#names + 1] = name
+                    repeated[wire_name] = names
                 end
             end
         end
     end
 
     local wire = {}
+    -- One list collects the messages of each field in turn.
+    local messages = {}
     for i = 1, #spec.fields do
         local field = spec.fields[i]
-        local entry = supplied[field.wire]
-        local messages = {}
+        local wire_name = field.wire
+        local names = repeated and repeated[wire_name]
 
-        if entry ~= nil and #entry.names > 1 then
-            sort(entry.names)
+        if names ~= nil then
+            sort(names)
             messages[1] = "is given more than once, as '"
-                .. concat(entry.names, "' and '") .. "'; pass only one"
-        elseif entry ~= nil then
-            wire[field.wire] = field.check(entry.value, messages)
+                .. concat(names, "' and '") .. "'; pass only one"
+        elseif supplied_as[wire_name] ~= nil then
+            wire[wire_name] = field.check(supplied[wire_name], messages)
         elseif field.default ~= nil then
-            wire[field.wire] = field.default()
+            wire[wire_name] = field.default()
         elseif field.required ~= nil then
-            local names = field.wire .. " or " .. concat(field.lua, " or ")
-            messages[1] = "is required (" .. names .. "); " .. field.required
+            local all_names = wire_name .. " or " .. concat(field.lua, " or ")
+            messages[1] = "is required (" .. all_names .. "); "
+                .. field.required
         end
 
-        for j = 1, #messages do
-            problems[#problems + 1] = { field = field.wire, message = messages[j] }
+        if #messages > 0 then
+            for j = 1, #messages do
+                problems[#problems + 1] = { field = wire_name,
+                    message = messages[j] }
+                messages[j] = nil
+            end
         end
     end
 
