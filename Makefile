@@ -24,7 +24,7 @@ LDFLAGS   += -shared
 
 SOURCES    = csrc/cam_core.c csrc/cam_sign.c csrc/cam_http.c csrc/cam_codec.c \
              csrc/cam_headers.c
-SOURCES   += csrc/cam_jwt.c csrc/cam_pem.c
+SOURCES   += csrc/cam_jwt.c csrc/cam_pem.c csrc/cam_json.c
 HEADERS    = $(wildcard csrc/*.h)
 OBJECTS    = $(SOURCES:csrc/%.c=$(BUILD)/%.o)
 MODULE     = $(BUILD)/cam/core.so

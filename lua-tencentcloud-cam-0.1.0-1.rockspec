@@ -102,6 +102,7 @@ build = {
                 "csrc/cam_headers.c",
                 "csrc/cam_jwt.c",
                 "csrc/cam_pem.c",
+                "csrc/cam_json.c",
             },
             defines = { "_POSIX_C_SOURCE=200809L" },
             incdirs = { "$(CURL_INCDIR)", "$(OPENSSL_INCDIR)" },

@@ -77,6 +77,10 @@ cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Icsrc \
 cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
     -o "$TMP/sign_lean" spec/bench/sign_lean.c \
     $(pkg-config --cflags --libs openssl)
+# shellcheck disable=SC2046 # pkg-config's flags are meant to split
+cc -O2 -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
+    -o "$TMP/roundtrip_curl" spec/bench/roundtrip_curl.c \
+    $(pkg-config --cflags --libs libcurl)
 lua5.4 spec/bench/write_request.lua "$TMP"
 export CAM_BENCH_REQUEST_DIR="$TMP"
 BODY="$TMP/body.json"
@@ -264,6 +268,9 @@ run_client() {
         sdk)
             line=$($PIN node spec/bench/roundtrip_sdk.js "$scheme" "$port" \
                 "$CALLS" "$BODY" "$TMP/ca.pem") ;;
+        curl)
+            line=$($PIN "$TMP/roundtrip_curl" "$scheme://127.0.0.1:$port/" \
+                "$CALLS" "$TMP" "$TMP/ca.pem") ;;
         wrk)
             $PIN wrk -c1 -t1 -d"${WRK_SECONDS}s" --latency \
                 -s spec/bench/wrk_post.lua "$scheme://127.0.0.1:$port/" \
@@ -291,7 +298,7 @@ echo
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
     for scheme in http https; do
-        for name in lua sdk wrk; do
+        for name in lua sdk curl wrk; do
             run_client "$name" "$scheme"
         done
     done
@@ -305,7 +312,7 @@ rt_median() {
 }
 
 for scheme in http https; do
-    for name in lua sdk wrk; do
+    for name in lua sdk curl wrk; do
         rounds=$(awk -v n=$name -v s=$scheme \
             '$1 == n && $2 == s { printf "%s ", $3 }' "$TMP/rt.txt")
         conns=$(awk -v n=$name -v s=$scheme \
@@ -314,21 +321,23 @@ for scheme in http https; do
     done
 done
 echo
-echo "| scheme | client | calls/s | p50 us | p99 us | this / SDK | wrk / this |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| scheme | client | calls/s | p50 us | p99 us | this / SDK | wrk / this | libcurl / this |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for scheme in http https; do
     sdk_rps=$(rt_median sdk "$scheme" 3)
     wrk_rps=$(rt_median wrk "$scheme" 3)
-    for name in lua sdk wrk; do
+    curl_rps=$(rt_median curl "$scheme" 3)
+    for name in lua sdk curl wrk; do
         case $name in
             lua) label="cam update_oidc, Lua 5.4" ;;
             sdk) label="SDK CommonClient, Node.js" ;;
+            curl) label="libcurl alone in C (roundtrip_curl.c)" ;;
             wrk) label="floor: wrk -c1 -t1" ;;
         esac
         rps=$(rt_median "$name" "$scheme" 3)
         echo "| $scheme | $label | $rps | $(rt_median "$name" "$scheme" 4)" \
             "| $(rt_median "$name" "$scheme" 5) | $(ratio "$rps" "$sdk_rps")" \
-            "| $(ratio "$wrk_rps" "$rps") |"
+            "| $(ratio "$wrk_rps" "$rps") | $(ratio "$curl_rps" "$rps") |"
     done
 done
 echo

@@ -15,7 +15,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-20}
-TARGETS_ALL="sign base64 utf8 headers http_response jwt"
+TARGETS_ALL="sign base64 utf8 headers http_response jwt json"
 TARGETS=${*:-$TARGETS_ALL}
 OUT=build/fuzz
 
@@ -59,7 +59,7 @@ target_sources() {
         headers) echo "csrc/cam_headers.c" ;;
         http_response) echo "csrc/cam_http.c csrc/cam_headers.c" ;;
         # The whole core, as cam/core.so has it, for a Lua state to load.
-        jwt) echo csrc/*.c ;;
+        jwt|json) echo csrc/*.c ;;
         *) echo "fuzz.sh: unknown target '$1' (targets: $TARGETS_ALL)" >&2
            return 1 ;;
     esac
@@ -69,7 +69,7 @@ target_libs() {
     case $1 in
         sign) pkg-config --libs libcrypto ;;
         http_response) echo "$(pkg-config --libs libcurl) -lpthread" ;;
-        jwt) echo "$(pkg-config --libs lua5.4 libcurl openssl) -lpthread" ;;
+        jwt|json) echo "$(pkg-config --libs lua5.4 libcurl openssl) -lpthread" ;;
         *) echo "" ;;
     esac
 }

@@ -4,8 +4,9 @@
  * Functions: sign, sha256_hex, hmac_sha256, base64_encode, base64_decode,
  * base64url_encode, utf8_valid, utf8_len, json_quote, utc_date, random_bytes,
  * monotonic, sleep, and http_new, whose handle has the methods request and
- * close.  cam_jwt.c adds the JWT and PEM functions.  Bad arguments raise,
- * and runtime failures of a request return nil and an error table.
+ * close.  cam_jwt.c adds the JWT and PEM functions, and cam_json.c adds
+ * json_encode.  Bad arguments raise, and runtime failures of a request
+ * return nil and an error table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "cam_compat.h"
 #include "cam_headers.h"
 #include "cam_http.h"
+#include "cam_json.h"
 #include "cam_jwt.h"
 #include "cam_sign.h"
 
@@ -706,6 +708,7 @@ int luaopen_cam_core(lua_State *L)
     cam_setfuncs(L, core_signer_functions, 1);
 
     cam_jwt_register(L);
+    cam_json_register(L);
     curl_info = curl_version_info(CURLVERSION_NOW);
     lua_pushstring(L, curl_info->version);
     lua_setfield(L, -2, "curl_version");

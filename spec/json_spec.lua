@@ -529,3 +529,129 @@ describe("json round trip", function()
         assert.equal("a\0b\n", json.decode(text)[1])
     end)
 end)
+
+
+describe("json encoders", function()
+    local core = require("cam.core")
+
+    -- A small deterministic generator, so a failure reproduces exactly.
+    local seed = 12345
+    local function random(n)
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        return seed % n + 1
+    end
+
+    local STRINGS = {
+        "", "a", "Scope", "中文", "🙂", "a\"b", "back\\slash", "tab\tnew\n",
+        "\0nul", "\31\127", "/path/", "https://idp.example.com/a?b=c",
+        string.rep("x", 700),
+    }
+    local BAD_STRINGS = { "\xc0\xaf", "\xed\xa0\x80", "abc\xff", "\xe4\xb8" }
+    local NUMBERS = {
+        0, 1, -1, 42, 2 ^ 53, -(2 ^ 53), 2 ^ 53 + 2, 0.5, -0.0, 1e300, 1e-300,
+        0.1, 3.14159, 7.0,
+    }
+    -- Lua 5.4 integers; LuaJIT has only doubles.
+    if math.maxinteger ~= nil then
+        NUMBERS[#NUMBERS + 1] = math.maxinteger
+        NUMBERS[#NUMBERS + 1] = math.mininteger
+    end
+    local BAD_VALUES = { 0 / 0, math.huge, -math.huge, print, io.stdout,
+        coroutine.create(function() end) }
+
+    local function pick(list)
+        return list[random(#list)]
+    end
+
+    -- Build a value that both encoders accept.
+    local function generate(depth)
+        local kind = random(depth > 4 and 4 or 7)
+
+        if kind == 1 then
+            return pick(STRINGS)
+        elseif kind == 2 then
+            return pick(NUMBERS)
+        elseif kind == 3 then
+            return random(2) == 1
+        elseif kind == 4 then
+            return json.null
+        elseif kind == 5 then
+            local t = {}
+            for i = 1, random(4) - 1 do
+                t[i] = generate(depth + 1)
+            end
+            return random(2) == 1 and json.array(t) or t
+        else
+            local t = {}
+            for _ = 1, random(5) - 1 do
+                t[pick(STRINGS) .. random(9)] = generate(depth + 1)
+            end
+            return t
+        end
+    end
+
+    -- Wrap `value` in a table that cannot be encoded.
+    local function spoil(value)
+        local variant = random(7)
+
+        if variant == 1 then
+            return { pick(BAD_STRINGS) }
+        elseif variant == 2 then
+            return { [pick(BAD_STRINGS)] = 1 }
+        elseif variant == 3 then
+            return { nested = { pick(BAD_VALUES) } }
+        elseif variant == 4 then
+            return { 1, 2, x = value }
+        elseif variant == 5 then
+            return { [1] = value, [3] = value }
+        elseif variant == 6 then
+            return json.array({ name = value })
+        else
+            local t = {}
+            t.self = { t }
+            return t
+        end
+    end
+
+    it("agree on 2000 valid values", function()
+        for i = 1, 2000 do
+            local value = generate(1)
+            local c_text = core.json_encode(value, getmetatable(json.array({})),
+                json.null)
+            local lua_text = json._encode_in_lua(value)
+
+            assert.are.equal(lua_text, c_text, "value " .. i)
+        end
+    end)
+
+    it("agree on 500 invalid values", function()
+        for i = 1, 500 do
+            local value = spoil(generate(1))
+            local c_text = core.json_encode(value, getmetatable(json.array({})),
+                json.null)
+            local ok = pcall(json._encode_in_lua, value)
+
+            assert.is_nil(c_text, "value " .. i)
+            assert.is_false(ok, "value " .. i)
+        end
+    end)
+
+    it("reject deep nesting in C", function()
+        local ok_text = core.json_encode(nested_arrays(100), nil, json.null)
+        local deep_text = core.json_encode(nested_arrays(101), nil, json.null)
+
+        assert.is_string(ok_text)
+        assert.is_nil(deep_text)
+    end)
+
+    it("write a long document in C", function()
+        local big = {}
+        for i = 1, 5000 do
+            big[i] = { name = "item " .. i, value = i * 0.5 }
+        end
+
+        local text = core.json_encode(big, nil, json.null)
+
+        assert.are.equal(json._encode_in_lua(big), text)
+    end)
+end)

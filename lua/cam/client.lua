@@ -663,13 +663,17 @@ function client_mt:attempt(action, body, creds, number, remaining)
 
     -- What no error may carry: this request's signature, and every secret
     -- key and token the client has used, in case a server echoes them.
-    local secrets = { request.headers[1][2]:match("Signature=(%x+)") }
+    -- The Authorization value ends with the 64 hex digits of the signature.
+    local secrets = { sub(request.headers[1][2], -64) }
     for i = 1, #self.secrets do
         secrets[#secrets + 1] = self.secrets[i]
     end
 
-    self:log("debug", "sending request", { action = action, attempt = number,
-        endpoint = self.endpoint.url, bytes = #body })
+    -- Without a logger, skip building the fields of the message.
+    if self.logger ~= nil then
+        self:log("debug", "sending request", { action = action,
+            attempt = number, endpoint = self.endpoint.url, bytes = #body })
+    end
 
     local response, failure = self.transport:request({
         method = request.method,
@@ -706,9 +710,12 @@ function client_mt:attempt(action, body, creds, number, remaining)
         return nil, err, response
     end
 
-    self:log("debug", "response received", { action = action, attempt = number,
-        request_id = result.RequestId, status = response.status,
-        seconds = response.seconds, new_connections = response.connects })
+    if self.logger ~= nil then
+        self:log("debug", "response received", { action = action,
+            attempt = number, request_id = result.RequestId,
+            status = response.status, seconds = response.seconds,
+            new_connections = response.connects })
+    end
     return result
 end
 
@@ -970,7 +977,16 @@ end
 -- @treturn[2] nil
 -- @treturn[2] table the last attempt's error, with `attempts`
 function client_mt:perform(action, body)
-    local clock = retry.clock(self.transport)
+    -- A transport with its own clock gives the same one on every call. The
+    -- others depend on the nginx phase of the call.
+    local clock = self.transport_clock
+    if clock == nil then
+        clock = retry.clock(self.transport)
+        if type(self.transport.now) == "function"
+            and type(self.transport.sleep) == "function" then
+            self.transport_clock = clock
+        end
+    end
     local deadline = clock.now() + self.retry_deadline
     local state = { refreshed = false, corrected = false, uncertain = false }
     local number = 0

@@ -29,6 +29,7 @@ local sort = table.sort
 local sub = string.sub
 local tostring = tostring
 local type = type
+local json_encode = core.json_encode
 local json_quote = core.json_quote
 local utf8_valid = core.utf8_valid
 
@@ -184,7 +185,9 @@ local function classify_table(t, keys, depth)
     end
 
     -- NOTE: `<` on strings follows the C library's collation (LC_COLLATE).
-    -- In the C locale, the default for Lua programs, that is byte order.
+    -- In the C locale, the default for Lua programs, that is the byte order
+    -- the C encoder uses. Other locales only change the order of members
+    -- in a value that fails to encode anyway.
     sort(names)
 
     if count > 0 and #names > 0 then
@@ -297,19 +300,9 @@ encode_value = function(value, n, depth, state)
 end
 
 
---- Encode a value as compact JSON text.
--- Tables with keys 1..n become arrays and tables with string keys become
--- objects, written with keys in sorted order. An empty table becomes `{}`
--- unless it is marked with `json.array`. `json.null` becomes `null`.
--- Integers and doubles with an integral value up to 2^53 are written without
--- a fraction; other numbers use 17 significant digits.
--- @param value a string, number, boolean, table or `json.null`
--- @treturn string the JSON text
--- @raise when a value cannot be encoded, with the path to it, such as
---   `Scope[2] is not valid UTF-8 (invalid byte at offset 3)`. Causes are
---   invalid UTF-8, NaN or infinity, functions and other userdata, mixed or
---   sparse keys, reference cycles and nesting deeper than `MAX_DEPTH`.
-function _M.encode(value)
+--- Encode `value` with the Lua encoder, which names the offending value
+-- when encoding fails.
+local function encode_in_lua(value)
     -- `keys` is the path to the current value, for error messages.
     -- `active` contains the tables being encoded, to detect cycles, and
     -- `members` caches the encoded `"name":` of each object key.
@@ -323,6 +316,33 @@ function _M.encode(value)
         error(err, 0)
     end
     return concat(state.parts)
+end
+
+
+-- Exposed so that tests can compare both encoders.
+_M._encode_in_lua = encode_in_lua
+
+
+--- Encode a value as compact JSON text.
+-- Tables with keys 1..n become arrays and tables with string keys become
+-- objects, written with keys in sorted order. An empty table becomes `{}`
+-- unless it is marked with `json.array`. `json.null` becomes `null`.
+-- Integers and doubles with an integral value up to 2^53 are written without
+-- a fraction; other numbers use 17 significant digits.
+-- @param value a string, number, boolean, table or `json.null`
+-- @treturn string the JSON text
+-- @raise when a value cannot be encoded, with the path to it, such as
+--   `Scope[2] is not valid UTF-8 (invalid byte at offset 3)`. Causes are
+--   invalid UTF-8, NaN or infinity, functions and other userdata, mixed or
+--   sparse keys, reference cycles and nesting deeper than `MAX_DEPTH`.
+function _M.encode(value)
+    -- The C encoder writes the same text and returns nil for every value
+    -- that fails, so the Lua encoder runs only to explain the failure.
+    local text = json_encode(value, array_mt, null)
+    if text ~= nil then
+        return text
+    end
+    return encode_in_lua(value)
 end
 
 

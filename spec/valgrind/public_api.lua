@@ -17,6 +17,7 @@ package.cpath = root .. "/build/lua5.4/?.so;" .. package.cpath
 
 local cam = require("cam")
 local core = require("cam.core")
+local json = require("cam.json")
 
 local HTTP_URL, HTTPS_URL, CA_FILE, CLOSED_PORT, KEY_DIR = arg[1], arg[2],
     arg[3], tonumber(arg[4]), arg[5]
@@ -141,6 +142,28 @@ local function step_core()
     check(core.utf8_len("\u{4e2d}\u{6587}") == 2, "utf8_len")
     local length, bad = core.utf8_len("\xED\xA0\x80")
     check(length == nil and bad == 1, "utf8_len surrogate")
+
+    check(core.json_quote("a\"\1\u{4e2d}") == '"a\\"\\u0001\u{4e2d}"',
+        "json_quote")
+    check(core.json_quote(("\0"):rep(300)) == '"' .. ("\\u0000"):rep(300)
+        .. '"', "json_quote beyond the stack buffer")
+    local quoted, offset = core.json_quote("ab\xC0\xAF")
+    check(quoted == nil and offset == 3, "json_quote invalid UTF-8")
+
+    local array_mt = getmetatable(json.array({}))
+    local document = { b = { 1, 2.5, true, json.null }, a = json.array({}),
+        c = ("x"):rep(5000) }
+    check(core.json_encode(document, array_mt, json.null)
+        == '{"a":[],"b":[1,2.5,true,null],"c":"' .. ("x"):rep(5000) .. '"}',
+        "json_encode")
+    local cycle = {}
+    cycle[1] = cycle
+    check(core.json_encode(cycle, array_mt, json.null) == nil,
+        "json_encode cycle")
+    check(core.json_encode({ 1, x = 2 }, array_mt, json.null) == nil,
+        "json_encode mixed keys")
+    check(core.json_encode({ "\xff" }, array_mt, json.null) == nil,
+        "json_encode invalid UTF-8")
 
     check(core.utc_date(0) == "1970-01-01", "utc_date")
     check(core.utc_date(-1) == "1969-12-31", "utc_date before the epoch")
