@@ -36,17 +36,6 @@ local function oidc_params()
     }
 end
 
-local function capture_logger(lines)
-    return function(level, message, fields)
-        local parts = { level, message }
-        for k, v in pairs(fields or {}) do
-            parts[#parts + 1] = tostring(k) .. "=" .. tostring(v)
-        end
-        lines[#lines + 1] = table.concat(parts, " ")
-    end
-end
-
-
 describe("cam.new options", function()
     it("rejects an unknown option with a hint", function()
         local ok, err = pcall(cam.new, { endpiont = "https://x.example" })
@@ -190,8 +179,7 @@ describe("validation before sending", function()
     end)
 
     it("reports every problem and sends nothing", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        local client = helpers.new_client(emu)
         local params = oidc_params()
         params.identity_url = "http://sso.example.com"
         params.client_id = "-bad"
@@ -208,8 +196,7 @@ describe("validation before sending", function()
     end)
 
     it("rejects a call whose params cannot be encoded", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        local client = helpers.new_client(emu)
         local res, err = client:call("DescribeUserOIDCConfig", { Bad = "\xff" })
         assert.is_nil(res)
         assert.are.equal("validation", err.kind)
@@ -248,8 +235,8 @@ describe("cam.identity_key", function()
 end)
 
 
-local function run_oidc_flow(emu, client_opts)
-    local client = cam.new(client_opts)
+local function run_oidc_flow(emu, extra)
+    local client = helpers.new_client(emu, extra)
 
     local described = assert(client:describe_oidc())
     assert.are.equal(0, described.Status)
@@ -295,13 +282,11 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("creates, updates, describes and disables", function()
-        run_oidc_flow(emu, { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        run_oidc_flow(emu)
     end)
 
     it("sends exactly the signed headers", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        local client = helpers.new_client(emu)
         assert(client:describe_oidc())
         local logged = emu:requests()[1]
         local counts = {}
@@ -319,8 +304,7 @@ describe("OIDC actions over HTTP", function()
 
     it("reuses the connection", function()
         local lines = {}
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, logger = capture_logger(lines) })
+        local client = helpers.new_client(emu, { logger = helpers.capture_log_lines(lines) })
         assert(client:describe_oidc())
         assert(client:describe_oidc())
         local last = lines[#lines]
@@ -328,8 +312,7 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("runs the role-SSO actions", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        local client = helpers.new_client(emu)
         local role = {
             name = "github-actions",
             identity_url = "https://token.actions.githubusercontent.com",
@@ -349,23 +332,8 @@ describe("OIDC actions over HTTP", function()
         assert.are.equal("ResourceNotFound.IdentityNotExist", err.code)
     end)
 
-    -- Run fn with os.getenv reading env instead of the process environment.
-    -- The credential chain's metadata and STS URLs stay on a closed
-    -- loopback port unless env names them.
-    local function with_env(env, fn)
-        local getenv = os.getenv
-        local closed = "http://127.0.0.1:9"
-        env.TENCENTCLOUD_METADATA_ENDPOINT = env.TENCENTCLOUD_METADATA_ENDPOINT or closed
-        env.TENCENTCLOUD_STS_ENDPOINT = env.TENCENTCLOUD_STS_ENDPOINT or closed
-        os.getenv = function(name) return env[name] end
-        local ok, a, b = pcall(fn)
-        os.getenv = getenv
-        assert(ok, a)
-        return a, b
-    end
-
     it("uses environment credentials in cam.update_oidc", function()
-        local _, err = with_env({
+        local _, err = helpers.with_env({
             TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
             TENCENTCLOUD_CAM_ENDPOINT = emu.url,
@@ -381,16 +349,16 @@ describe("OIDC actions over HTTP", function()
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
             TENCENTCLOUD_CAM_ENDPOINT = emu.url,
         }
-        with_env(env, function() return cam.update_oidc(oidc_params()) end)
+        helpers.with_env(env, function() return cam.update_oidc(oidc_params()) end)
         env.TENCENTCLOUD_SECRET_KEY = "ChangedKey"
-        local _, err = with_env(env, function()
+        local _, err = helpers.with_env(env, function()
             return cam.update_oidc(oidc_params())
         end)
         assert.are.equal("AuthFailure.SignatureFailure", err.code)
     end)
 
     it("reads the token from TENCENTCLOUD_TOKEN", function()
-        local request = with_env({
+        local request = helpers.with_env({
             TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
             TENCENTCLOUD_TOKEN = TOKEN,
@@ -403,7 +371,7 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("prefers TENCENTCLOUD_SESSION_TOKEN", function()
-        local request = with_env({
+        local request = helpers.with_env({
             TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY,
             TENCENTCLOUD_SESSION_TOKEN = "session",
@@ -421,7 +389,7 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("reports missing credentials", function()
-        local _, err = with_env({}, function()
+        local _, err = helpers.with_env({}, function()
             return cam.new({ endpoint = emu.url }):describe_oidc()
         end)
         assert.are.equal("credentials", err.kind)
@@ -430,7 +398,7 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("names the variable with stray whitespace", function()
-        local _, err = with_env({
+        local _, err = helpers.with_env({
             TENCENTCLOUD_SECRET_ID = helpers.DEMO_ID,
             TENCENTCLOUD_SECRET_KEY = SECRET_KEY .. "\n",
         }, function()
@@ -460,8 +428,7 @@ describe("OIDC actions over HTTP", function()
     end)
 
     it("rejects a secret key with a trailing newline", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY .. "\n" })
+        local client = helpers.new_client(emu, { secret_key = SECRET_KEY .. "\n" })
         local _, err = client:describe_oidc()
         assert.are.equal("credentials", err.kind)
         assert.truthy(err.message:find("secret_key", 1, true))
@@ -493,12 +460,7 @@ describe("API errors", function()
 
     -- One attempt and no client rate limit, so each code reaches the test.
     local function client(extra)
-        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, max_attempts = 1, rate_limit = false }
-        for k, v in pairs(extra or {}) do
-            opts[k] = v
-        end
-        return cam.new(opts)
+        return helpers.new_client(emu, { max_attempts = 1, rate_limit = false }, extra)
     end
 
     local function expect_code(code, res, err)
@@ -665,13 +627,11 @@ describe("HTTPS", function()
 
     it("runs the flow with the test CA", function()
         assert.truthy(emu.url:find("^https://"))
-        run_oidc_flow(emu, { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, ca_file = pki.ca_file })
+        run_oidc_flow(emu, { ca_file = pki.ca_file })
     end)
 
     it("fails with the wrong CA", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, ca_file = other.ca_file })
+        local client = helpers.new_client(emu, { ca_file = other.ca_file })
         local res, err = client:describe_oidc()
         assert.is_nil(res)
         assert.are.equal("transport", err.kind)
@@ -680,16 +640,14 @@ describe("HTTPS", function()
     end)
 
     it("fails without the test CA", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        local client = helpers.new_client(emu)
         local _, err = client:describe_oidc()
         assert.are.equal("transport", err.kind)
         assert.are.equal("CURLE_PEER_FAILED_VERIFICATION", err.code)
     end)
 
     it("fails with a missing CA file", function()
-        local client = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, ca_file = "/nonexistent/ca.pem" })
+        local client = helpers.new_client(emu, { ca_file = "/nonexistent/ca.pem" })
         local _, err = client:describe_oidc()
         assert.are.equal("transport", err.kind)
         assert.is_string(err.message)
@@ -699,8 +657,7 @@ describe("HTTPS", function()
         local dir = helpers.tmpdir()
         local wrong = helpers.make_ca(dir, { names = { "other.example.com" } })
         local bad = helpers.start_emulator({ tls = { cert = wrong.cert, key = wrong.key } })
-        local client = cam.new({ endpoint = bad.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, ca_file = wrong.ca_file })
+        local client = helpers.new_client(bad, { ca_file = wrong.ca_file })
         local _, err = client:describe_oidc()
         bad:stop()
         assert.are.equal("transport", err.kind)
@@ -726,12 +683,7 @@ describe("transport faults", function()
 
     -- One attempt, so each fault reaches the test instead of a retry.
     local function client(extra)
-        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, timeout = 5, max_attempts = 1 }
-        for k, v in pairs(extra or {}) do
-            opts[k] = v
-        end
-        return cam.new(opts)
+        return helpers.new_client(emu, { timeout = 5, max_attempts = 1 }, extra)
     end
 
     it("reports a refused connection", function()
@@ -823,12 +775,9 @@ describe("secrets", function()
 
     it("never appear in errors or logs", function()
         local lines, texts = {}, {}
-        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, token = TOKEN, timeout = 1,
-            logger = capture_logger(lines) }
-        local c = cam.new(opts)
-        local signature = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, token = TOKEN, dry_run = true })
+        local c = helpers.new_client(emu, { token = TOKEN, timeout = 1,
+            logger = helpers.capture_log_lines(lines) })
+        local signature = helpers.new_client(emu, { token = TOKEN, dry_run = true })
         local request = assert(signature:describe_oidc())
         local sig = request.headers.Authorization:match("Signature=(%x+)")
 
@@ -850,8 +799,8 @@ describe("secrets", function()
         local params = oidc_params()
         params.client_id = "-"
         collect(c:update_oidc(params))
-        collect(cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY .. " ", logger = capture_logger(lines) }):describe_oidc())
+        collect(helpers.new_client(emu, { secret_key = SECRET_KEY .. " ",
+            logger = helpers.capture_log_lines(lines) }):describe_oidc())
 
         assert.is_true(#texts >= 8)
         assert.is_true(#lines >= 8)
@@ -900,7 +849,7 @@ describe("hostile server", function()
     local function call(mode, lines)
         local c = cam.new({ endpoint = url, secret_id = helpers.DEMO_ID,
             secret_key = SECRET_KEY, token = TOKEN_VALUE, timeout = 5,
-            logger = lines and capture_logger(lines) })
+            logger = lines and helpers.capture_log_lines(lines) })
         return c:call(mode, {})
     end
 
@@ -965,8 +914,7 @@ describe("create on a reused connection", function()
     end)
 
     it("is sent once when the connection dies after the write", function()
-        local c = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, timeout = 5 })
+        local c = helpers.new_client(emu, { timeout = 5 })
         assert(c:describe_oidc())
         emu:fault({ fault = "reset_after", action = "CreateUserOIDCConfig" })
         local res = assert(c:create_oidc(oidc_params()))
@@ -982,16 +930,14 @@ describe("create on a reused connection", function()
 
     it("treats a sub-millisecond timeout as 1 ms", function()
         emu:fault({ fault = "hang" })
-        local c = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, timeout = 0.0004, max_attempts = 1 })
+        local c = helpers.new_client(emu, { timeout = 0.0004, max_attempts = 1 })
         local _, err = c:describe_oidc()
         assert.are.equal("CURLE_OPERATION_TIMEDOUT", err.code)
         emu:clear_faults()
     end)
 
     it("asks for a colon on a dot call", function()
-        local c = cam.new({ endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY })
+        local c = helpers.new_client(emu)
         local ok, err = pcall(c.update_oidc, oidc_params())
         assert.is_false(ok)
         assert.truthy(tostring(err):find("colon", 1, true))
@@ -1003,14 +949,7 @@ describe("cam.new credential options", function()
     local base = { endpoint = "http://127.0.0.1:9", secret_id = "AKIDx", secret_key = "k" }
 
     local function with(extra)
-        local opts = {}
-        for k, v in pairs(base) do
-            opts[k] = v
-        end
-        for k, v in pairs(extra) do
-            opts[k] = v
-        end
-        return opts
+        return helpers.copy_with(base, extra)
     end
 
     it("rejects rate_limit = true", function()

@@ -10,35 +10,13 @@ local helpers = require("helpers")
 
 local SECRET_KEY = helpers.DEMO_KEY
 local ROLE_ARN = "qcs::cam::uin/100000000001:roleName/deployer"
-local CLOSED = "http://127.0.0.1:9"
+local with_env = helpers.with_env
 
 
 local function write_file(path, text)
     local file = assert(io.open(path, "wb"))
     assert(file:write(text))
     assert(file:close())
-end
-
-
--- Run fn with os.getenv reading env instead of the process environment.
--- The metadata and STS URLs stay on a closed loopback port unless env
--- names them.
-local function with_env(env, fn)
-    local getenv = os.getenv
-    env.TENCENTCLOUD_METADATA_ENDPOINT = env.TENCENTCLOUD_METADATA_ENDPOINT or CLOSED
-    env.TENCENTCLOUD_STS_ENDPOINT = env.TENCENTCLOUD_STS_ENDPOINT or CLOSED
-    os.getenv = function(name) return env[name] end
-    local ok, a, b = pcall(fn)
-    os.getenv = getenv
-    assert(ok, a)
-    return a, b
-end
-
-
-local function capture_logger(entries)
-    return function(level, message, fields)
-        entries[#entries + 1] = { level = level, message = message, fields = fields or {} }
-    end
 end
 
 
@@ -265,8 +243,7 @@ describe("credentials against the emulator", function()
             assert.is_true(math.abs(creds.expires_at - (os.time() + 900)) <= 5)
             assert.are.equal("CVM role cvm-role", creds.source)
 
-            local client = cam.new({ endpoint = emu.url, credentials =
-                credentials.cvm_role({ base_url = emu.url }) })
+            local client = helpers.new_cvm_role_client(emu)
             local res = assert(client:describe_oidc())
             assert.are.equal(0, res.Status)
         end)
@@ -535,7 +512,8 @@ describe("credentials against the emulator", function()
             local entries = {}
             local creds = with_env({ HOME = helpers.tmpdir(),
                 TENCENTCLOUD_METADATA_ENDPOINT = emu.url }, function()
-                return assert(credentials.default({ logger = capture_logger(entries) }):fetch())
+                return assert(credentials.default({
+                    logger = helpers.capture_logger(entries) }):fetch())
             end)
             assert.are.equal("CVM role cvm-role", creds.source)
             local skipped = {}
@@ -598,16 +576,14 @@ describe("credentials against the emulator", function()
         it("refreshes within the margin", function()
             set_metadata({ role = "cvm-role", expires_in = 60 })
             local entries = {}
-            local client = cam.new({ endpoint = emu.url, refresh_margin = 30,
-                credentials = credentials.cvm_role({ base_url = emu.url }),
-                logger = capture_logger(entries) })
+            local client = helpers.new_cvm_role_client(emu, { refresh_margin = 30,
+                logger = helpers.capture_logger(entries) })
             assert(client:describe_oidc())
             assert(client:describe_oidc())
             local served = emu:admin("GET", "/_emulator/metadata").metadata.served
             assert.are.equal(1, served)
 
-            local margin_client = cam.new({ endpoint = emu.url, refresh_margin = 120,
-                credentials = credentials.cvm_role({ base_url = emu.url }) })
+            local margin_client = helpers.new_cvm_role_client(emu, { refresh_margin = 120 })
             assert(margin_client:describe_oidc())
             assert(margin_client:describe_oidc())
             served = emu:admin("GET", "/_emulator/metadata").metadata.served
@@ -617,9 +593,8 @@ describe("credentials against the emulator", function()
         it("keeps a valid credential when a refresh fails", function()
             set_metadata({ role = "cvm-role", expires_in = 60 })
             local entries = {}
-            local client = cam.new({ endpoint = emu.url, refresh_margin = 120,
-                credentials = credentials.cvm_role({ base_url = emu.url }),
-                logger = capture_logger(entries) })
+            local client = helpers.new_cvm_role_client(emu, { refresh_margin = 120,
+                logger = helpers.capture_logger(entries) })
             assert(client:describe_oidc())
             set_metadata({ role = "cvm-role", expires_in = 60, failure = "code" })
             assert(client:describe_oidc())
@@ -636,8 +611,7 @@ describe("credentials against the emulator", function()
 
         it("refreshes after TokenFailure and retries once", function()
             set_metadata({ role = "cvm-role" })
-            local client = cam.new({ endpoint = emu.url,
-                credentials = credentials.cvm_role({ base_url = emu.url }) })
+            local client = helpers.new_cvm_role_client(emu)
             assert(client:describe_oidc())
             emu:admin("POST", "/_emulator/tokens", { expire = true })
             assert(client:describe_oidc())

@@ -11,7 +11,8 @@ local HOST = "cam.tencentcloudapi.com"
 local VERSION = "2019-01-16"
 local UUID_V4 = "^%x%x%x%x%x%x%x%x%-%x%x%x%x%-4%x%x%x%-[89ab]%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x$"
 local HTTP_DATE = "^%a%a%a, %d%d %a%a%a %d%d%d%d %d%d:%d%d:%d%d GMT$"
-local REMOVE = {}
+local REMOVE = helpers.REMOVE
+local copy_with = helpers.copy_with
 
 -- The emulator checks the JWKS shape, not the key material.
 local JWKS = '{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256",'
@@ -21,22 +22,6 @@ local JWKS = '{"keys":[{"kty":"RSA","kid":"k1","use":"sig","alg":"RS256",'
     .. 'Fw0",'
     .. '"e":"AQAB"}]}'
 local JWKS_BASE64 = mime.b64(JWKS)
-
-
-local function copy_with(base, overrides)
-    local result = {}
-    for name, value in pairs(base) do
-        result[name] = value
-    end
-    for name, value in pairs(overrides or {}) do
-        if value == REMOVE then
-            result[name] = nil
-        else
-            result[name] = value
-        end
-    end
-    return result
-end
 
 
 local function user_params(overrides)

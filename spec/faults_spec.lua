@@ -12,6 +12,10 @@ local TEMP_ID = "AKIDTemporaryCredential0000000009"
 local TEMP_KEY = "TemporarySecretKeyForFaults00009"
 local TEMP_TOKEN = "TemporaryTokenForFaultsSpec00009"
 
+-- A short timeout and short retry delays, so that the hang and retry cases
+-- finish quickly.
+local CLIENT_OPTIONS = { timeout = 1, retry_base_delay = 0.01, retry_max_delay = 0.05 }
+
 local JWKS = {
     keys = { {
         kty = "RSA", kid = "k1", use = "sig", alg = "RS256", e = "AQAB",
@@ -295,14 +299,7 @@ describe("fault matrix", function()
     end)
 
     local function client(extra)
-        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, timeout = 1, retry_base_delay = 0.01,
-            retry_max_delay = 0.05 }
-        -- false in extra removes an option.
-        for k, v in pairs(extra or {}) do
-            opts[k] = v or nil
-        end
-        return cam.new(opts)
+        return helpers.new_client(emu, CLIENT_OPTIONS, extra)
     end
 
     for _, case in ipairs(MATRIX) do
@@ -333,8 +330,7 @@ describe("fault matrix", function()
 
     it("expired token", function()
         emu:admin("POST", "/_emulator/metadata", { role = "cvm-role" })
-        local c = client({ secret_id = false, secret_key = false,
-            credentials = credentials.cvm_role({ base_url = emu.url }) })
+        local c = helpers.new_cvm_role_client(emu, CLIENT_OPTIONS)
         assert(c:describe_oidc())
         emu:admin("POST", "/_emulator/tokens", { expire = true })
         assert(c:describe_oidc())
@@ -353,8 +349,7 @@ describe("fault matrix", function()
 
     it("failing provider", function()
         emu:admin("POST", "/_emulator/metadata", { role = "cvm-role", failure = "code" })
-        local c = client({ secret_id = false, secret_key = false,
-            credentials = credentials.cvm_role({ base_url = emu.url }) })
+        local c = helpers.new_cvm_role_client(emu, CLIENT_OPTIONS)
         local _, err = c:describe_oidc()
         assert.are.equal("credentials", err.kind)
         assert.are.equal("MetadataFailure", err.code)
@@ -389,13 +384,7 @@ describe("secrets under faults", function()
         local lines, texts = {}, {}
         local secrets = { SECRET_KEY, TEMP_KEY, TEMP_TOKEN }
 
-        local function logger(level, message, fields)
-            local parts = { level, message }
-            for k, v in pairs(fields or {}) do
-                parts[#parts + 1] = tostring(k) .. "=" .. tostring(v)
-            end
-            lines[#lines + 1] = table.concat(parts, " ")
-        end
+        local logger = helpers.capture_log_lines(lines)
 
         local function collect(res, err)
             if err then
@@ -424,13 +413,7 @@ describe("secrets under faults", function()
         end
 
         local function client(extra)
-            local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-                secret_key = SECRET_KEY, timeout = 1, retry_base_delay = 0.01,
-                retry_max_delay = 0.05, logger = logger }
-            for k, v in pairs(extra or {}) do
-                opts[k] = v or nil
-            end
-            return cam.new(opts)
+            return helpers.new_client(emu, CLIENT_OPTIONS, { logger = logger }, extra)
         end
 
         for _, case in ipairs(MATRIX) do
@@ -456,7 +439,7 @@ describe("secrets under faults", function()
         collect(temp:update_oidc(user_config()))
 
         emu:admin("POST", "/_emulator/metadata", { role = "cvm-role" })
-        local cvm = client({ secret_id = false, secret_key = false,
+        local cvm = client({ secret_id = helpers.REMOVE, secret_key = helpers.REMOVE,
             credentials = recording(credentials.cvm_role({ base_url = emu.url })) })
         collect(cvm:describe_oidc())
         emu:admin("POST", "/_emulator/tokens", { expire = true })
@@ -465,7 +448,7 @@ describe("secrets under faults", function()
         emu:admin("POST", "/_emulator/tokens", { expire = true })
         collect(cvm:describe_oidc())
 
-        local sts = client({ secret_id = false, secret_key = false,
+        local sts = client({ secret_id = helpers.REMOVE, secret_key = helpers.REMOVE,
             credentials = recording(credentials.assume_role({
                 role_arn = "qcs::cam::uin/100000000001:roleName/deployer",
                 base_url = emu.url,

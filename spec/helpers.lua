@@ -1,6 +1,7 @@
 --- Shared test fixtures: the CAM emulator as a child process, a raw HTTP
--- client on luasocket, test certificate authorities, and the official
--- Node.js SDK scripts in spec/interop.
+-- client on luasocket, option tables, cam clients and capturing loggers,
+-- test certificate authorities, and the official Node.js SDK scripts in
+-- spec/interop.
 --
 -- Every emulator started here is stopped by `emu:stop()`. Any still running
 -- when the Lua state closes (busted closes it on exit) is killed.
@@ -283,6 +284,110 @@ end
 --- Encode a value as JSON with dkjson.
 function _M.json_encode(value)
     return dkjson.encode(value)
+end
+
+
+-- Option tables, clients and loggers -----------------------------------------
+
+--- Marker for `copy_with`: an override with this value removes the field.
+_M.REMOVE = setmetatable({}, { __tostring = function() return "helpers.REMOVE" end })
+
+
+--- Copy a table with overrides laid over it. The copy is shallow, and an
+-- override whose value is `REMOVE` removes that field.
+-- @tparam table base left unchanged
+-- @tparam[opt] table overrides
+-- @treturn table a new table
+function _M.copy_with(base, overrides)
+    local result = {}
+    for name, value in pairs(base) do
+        result[name] = value
+    end
+    for name, value in pairs(overrides or {}) do
+        if value == _M.REMOVE then
+            result[name] = nil
+        else
+            result[name] = value
+        end
+    end
+    return result
+end
+
+
+--- Create a cam client for an emulator. The options start as the emulator's
+-- URL and the demo account's secret id and key, and each table in `...` is
+-- laid over them in order by `copy_with`.
+-- @tparam table emu a started emulator
+-- @tparam[opt] table ... option tables, where a nil one is skipped
+-- @treturn table the client
+-- @raise when `cam.new` rejects the options
+function _M.new_client(emu, ...)
+    local options = { endpoint = emu.url, secret_id = _M.DEMO_ID, secret_key = _M.DEMO_KEY }
+    for i = 1, select("#", ...) do
+        options = _M.copy_with(options, (select(i, ...)))
+    end
+    return require("cam").new(options)
+end
+
+
+--- Create a cam client for an emulator that takes its credential from the
+-- emulator's CVM metadata service instead of the demo account.
+-- @tparam table emu a started emulator
+-- @tparam[opt] table extra options laid over the defaults by `copy_with`
+-- @treturn table the client
+function _M.new_cvm_role_client(emu, extra)
+    local credentials = require("cam.credentials")
+    return _M.new_client(emu, {
+        secret_id = _M.REMOVE,
+        secret_key = _M.REMOVE,
+        credentials = credentials.cvm_role({ base_url = emu.url }),
+    }, extra)
+end
+
+
+--- Return a cam logger that appends each call to `entries` as
+-- `{level=, message=, fields=}`, with `fields` never nil.
+-- @tparam table entries
+-- @treturn function
+function _M.capture_logger(entries)
+    return function(level, message, fields)
+        entries[#entries + 1] = { level = level, message = message, fields = fields or {} }
+    end
+end
+
+
+--- Return a cam logger that appends each call to `lines` as one string:
+-- the level, the message and each field as `name=value`, joined by spaces.
+-- @tparam table lines
+-- @treturn function
+function _M.capture_log_lines(lines)
+    return function(level, message, fields)
+        local parts = { level, message }
+        for k, v in pairs(fields or {}) do
+            parts[#parts + 1] = tostring(k) .. "=" .. tostring(v)
+        end
+        lines[#lines + 1] = table.concat(parts, " ")
+    end
+end
+
+
+--- Run `fn` with `os.getenv` reading `env` instead of the process
+-- environment. The credential chain's metadata and STS URLs point at a
+-- closed loopback port unless `env` names them.
+-- @tparam table env variable names to values, which also receives the two URLs
+-- @tparam function fn
+-- @return the first two values `fn` returns
+-- @raise what `fn` raises, after `os.getenv` is restored
+function _M.with_env(env, fn)
+    local getenv = os.getenv
+    local closed = "http://127.0.0.1:9"
+    env.TENCENTCLOUD_METADATA_ENDPOINT = env.TENCENTCLOUD_METADATA_ENDPOINT or closed
+    env.TENCENTCLOUD_STS_ENDPOINT = env.TENCENTCLOUD_STS_ENDPOINT or closed
+    os.getenv = function(name) return env[name] end
+    local ok, a, b = pcall(fn)
+    os.getenv = getenv
+    assert(ok, a)
+    return a, b
 end
 
 

@@ -6,6 +6,8 @@ local mime = require "mime"
 
 local helpers = require "helpers"
 
+local copy_with = helpers.copy_with
+
 local JWKS_BASE64 = mime.b64('{"keys":[{"kty":"EC","crv":"P-256","kid":"interop",'
     .. '"x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",'
     .. '"y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}')
@@ -28,18 +30,6 @@ local USER_CONFIG = {
     Description = "配置 from the Node.js SDK",
     AutoRotateKey = 1,
 }
-
-
-local function with(base, overrides)
-    local result = {}
-    for name, value in pairs(base) do
-        result[name] = value
-    end
-    for name, value in pairs(overrides) do
-        result[name] = value
-    end
-    return result
-end
 
 
 local function assert_result(output)
@@ -106,7 +96,7 @@ local function interop_suite(scheme)
             assert.are.equal(1, created.AutoRotateKey)
 
             assert_result(sdk("UpdateUserOIDCConfig",
-                with(USER_CONFIG, { ClientId = "interop-client-2", Scope = { "email" } })))
+                copy_with(USER_CONFIG, { ClientId = "interop-client-2", Scope = { "email" } })))
             local updated = assert_result(sdk("DescribeUserOIDCConfig"))
             assert.are.equal("interop-client-2", updated.ClientId)
             assert.are.same({ "email" }, updated.Scope)
@@ -132,7 +122,7 @@ local function interop_suite(scheme)
             assert.are.equal(11, described.Status)
             assert.are.same({ "role-a", "role-b" }, described.ClientId)
 
-            assert_result(sdk("UpdateOIDCConfig", with(params, { ClientId = { "role-c" } })))
+            assert_result(sdk("UpdateOIDCConfig", copy_with(params, { ClientId = { "role-c" } })))
             assert.are.same({ "role-c" }, assert_result(sdk("DescribeOIDCConfig",
                 { Name = "interop-role-idp" })).ClientId)
 
@@ -184,7 +174,7 @@ local function interop_suite(scheme)
 
         it("reports a validation error", function()
             local output = sdk("CreateUserOIDCConfig",
-                with(USER_CONFIG, { IdentityUrl = "http://sso.example.net/oidc" }))
+                copy_with(USER_CONFIG, { IdentityUrl = "http://sso.example.net/oidc" }))
             assert_sdk_error("InvalidParameterValue.IdentityUrlError", output)
         end)
     end)

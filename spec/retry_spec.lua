@@ -11,13 +11,6 @@ local retry = require("cam.retry")
 local SECRET_KEY = helpers.DEMO_KEY
 
 
-local function capture_logger(entries)
-    return function(level, message, fields)
-        entries[#entries + 1] = { level = level, message = message, fields = fields or {} }
-    end
-end
-
-
 local function count_messages(entries, message)
     local count = 0
     for _, entry in ipairs(entries) do
@@ -261,13 +254,8 @@ describe("client send loop", function()
     end)
 
     local function client(extra)
-        local opts = { endpoint = emu.url, secret_id = helpers.DEMO_ID,
-            secret_key = SECRET_KEY, retry_base_delay = 0.01, retry_max_delay = 0.05,
-            timeout = 2 }
-        for k, v in pairs(extra or {}) do
-            opts[k] = v
-        end
-        return cam.new(opts)
+        return helpers.new_client(emu,
+            { retry_base_delay = 0.01, retry_max_delay = 0.05, timeout = 2 }, extra)
     end
 
     it("retries throttling and signs each attempt anew", function()
@@ -287,7 +275,7 @@ describe("client send loop", function()
         emu:fault({ fault = "throttle", count = 2 })
         local entries = {}
         local res = assert(client({ transport = transport,
-            logger = capture_logger(entries) }):describe_oidc())
+            logger = helpers.capture_logger(entries) }):describe_oidc())
         assert.is_string(res.RequestId)
 
         local requests = emu:requests()
@@ -314,7 +302,7 @@ describe("client send loop", function()
     it("gives up after max_attempts", function()
         emu:fault({ fault = "throttle", count = 10 })
         local entries = {}
-        local res, err = client({ max_attempts = 3, logger = capture_logger(entries) })
+        local res, err = client({ max_attempts = 3, logger = helpers.capture_logger(entries) })
             :describe_oidc()
         assert.is_nil(res)
         assert.are.equal("RequestLimitExceeded", err.code)
@@ -338,7 +326,7 @@ describe("client send loop", function()
         emu:fault({ fault = "throttle", count = 5 })
         local entries = {}
         assert(client({ max_attempts = 6, retry_base_delay = 0.02, retry_max_delay = 0.05,
-            logger = capture_logger(entries) }):describe_oidc())
+            logger = helpers.capture_logger(entries) }):describe_oidc())
         local delays = 0
         for _, entry in ipairs(entries) do
             if entry.message == "retrying request" then
@@ -413,7 +401,7 @@ describe("client send loop", function()
 
     it("keeps under the emulator's rate limit", function()
         local entries = {}
-        local c = client({ logger = capture_logger(entries) })
+        local c = client({ logger = helpers.capture_logger(entries) })
         local started = core.monotonic()
         for _ = 1, 25 do
             assert(c:describe_oidc())
@@ -451,7 +439,7 @@ describe("client send loop", function()
     it("learns the clock offset from Date", function()
         emu:set_clock(3600)
         local entries = {}
-        local c = client({ logger = capture_logger(entries) })
+        local c = client({ logger = helpers.capture_logger(entries) })
         assert(c:describe_oidc())
         assert.is_true(math.abs(c.clock_offset - 3600) <= 2)
         assert.are.equal(1, count_messages(entries, "clock skew corrected"))

@@ -481,14 +481,26 @@ local function print_plan(out, plan)
 end
 
 
-local function run_plan(args, out)
+--- Load the desired configuration, then build the client that compares or
+-- applies it. Returns the configuration, its kind and the client, or nil and
+-- an exit status when either step fails.
+local function load_config_and_client(args, out)
     local desired, kind = load_config(args, out)
     if desired == nil then
-        return kind
+        return nil, kind
     end
     local client, status = make_client(args, out)
     if client == nil then
-        return status
+        return nil, status
+    end
+    return desired, kind, client
+end
+
+
+local function run_plan(args, out)
+    local desired, kind, client = load_config_and_client(args, out)
+    if desired == nil then
+        return kind
     end
 
     local plan, err
@@ -516,13 +528,9 @@ end
 
 
 local function run_apply(args, out)
-    local desired, kind = load_config(args, out)
+    local desired, kind, client = load_config_and_client(args, out)
     if desired == nil then
         return kind
-    end
-    local client, status = make_client(args, out)
-    if client == nil then
-        return status
     end
 
     local result, err
