@@ -1100,3 +1100,32 @@ describe("validate.update_oidc hard inputs", function()
         assert.truthy(message:find("control characters", 1, true))
     end)
 end)
+
+
+describe("endpoint.valid_host", function()
+    local endpoint = require("cam.endpoint")
+    local label63 = string.rep("a", 63)
+    -- 253 characters: three labels of 63 and one of 61, with three dots.
+    local name253 = string.rep(label63 .. ".", 3) .. string.rep("b", 61)
+
+    for _, host in ipairs({
+        "a", "idp.example.com", "idp.example.com.", "a-b.example",
+        "xn--bcher-kva.example", label63 .. ".example", name253,
+        name253 .. ".", "127.0.0.1", "[::1]", "[2001:db8::1]", "0a.9z",
+    }) do
+        it("accepts " .. host:sub(1, 40) .. " (" .. #host .. " bytes)", function()
+            assert.is_true(endpoint.valid_host(host))
+        end)
+    end
+
+    for _, host in ipairs({
+        "", ".", "a..b", ".a", "a.b..", "-a.example", "a-.example",
+        "a.-b", "a.b-", string.rep("a", 64) .. ".example", name253 .. "c",
+        "a_b.example", "bücher.example", "a b", "256.1.1.1", "[::g]", "[1::2::3]",
+    }) do
+        it("rejects " .. string.format("%q", host:sub(1, 40)) .. " (" .. #host
+            .. " bytes)", function()
+            assert.is_false(endpoint.valid_host(host))
+        end)
+    end
+end)

@@ -1,11 +1,16 @@
 --- Endpoint URLs: parsing, host checks and the loopback rule.
 -- @module cam.endpoint
 
+local byte = string.byte
 local error = error
 local ipairs = ipairs
 local find = string.find
 local gsub = string.gsub
+local sub = string.sub
 local tonumber = tonumber
+
+local DOT = 46
+local HYPHEN = 45
 
 local _M = {}
 
@@ -76,17 +81,29 @@ function _M.valid_host(host)
         return valid_ipv4(host)
     end
     -- A fully qualified name may end in one dot.
-    local name = host:match("^(.-)%.?$")
-    if #name > 253 or name == "" then
+    local name = host
+    if byte(host, -1) == DOT then
+        name = sub(host, 1, -2)
+    end
+    if #name > 253 or name == "" or not find(name, "^[%w.-]+$") then
         return false
     end
-    for label in (name .. "."):gmatch("([^.]*)%.") do
-        if #label == 0 or #label > 63 or not find(label, "^[%w-]+$")
-            or find(label, "^%-") or find(label, "%-$") then
+
+    -- Each label: 1 to 63 characters, no hyphen at either end.
+    local first = 1
+    while true do
+        local dot = find(name, ".", first, true)
+        local last = dot and dot - 1 or #name
+
+        if last < first or last - first >= 63 or byte(name, first) == HYPHEN
+            or byte(name, last) == HYPHEN then
             return false
         end
+        if dot == nil then
+            return true
+        end
+        first = dot + 1
     end
-    return true
 end
 
 
