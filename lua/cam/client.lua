@@ -12,16 +12,19 @@
 -- create whose request was written but whose response was lost: the client
 -- describes the configuration and compares it with what it sent, instead of
 -- sending the create blindly again.
+--
+-- `cam.options` checks the options of `cam.new`, and `cam.reconcile`
+-- describes and compares after an uncertain create.
 -- @module cam.client
 
 local cache = require("cam.credentials.cache")
 local core = require("cam.core")
-local credentials = require("cam.credentials")
-local credentials_http = require("cam.credentials.http")
 local endpoint = require("cam.endpoint")
 local errors = require("cam.errors")
 local json = require("cam.json")
+local options = require("cam.options")
 local ratelimit = require("cam.ratelimit")
+local reconcile = require("cam.reconcile")
 local retry = require("cam.retry")
 local validate = require("cam.validate")
 
@@ -34,13 +37,13 @@ local os_time = os.time
 local pairs = pairs
 local pcall = pcall
 local random = math.random
-local require = require
 local setmetatable = setmetatable
 local remove = table.remove
-local sort = table.sort
 local sub = string.sub
 local tostring = tostring
 local type = type
+
+local RECONCILERS = reconcile.RECONCILERS
 
 local _M = {
     VERSION = "0.1.0",
@@ -69,58 +72,6 @@ local REQUEST_CLIENT = "lua-tencentcloud-cam/" .. _M.VERSION
 -- messages; refreshed credentials add theirs.
 local MAX_REMEMBERED_SECRETS = 16
 
---- The options of `cam.new` and the Lua type each one takes.
-local OPTION_TYPES = {
-    endpoint = "string",
-    secret_id = "string",
-    secret_key = "string",
-    token = "string",
-    credentials = "table",
-    profile = "string",
-    role_arn = "string",
-    role_session_name = "string",
-    role_duration = "number",
-    metadata_url = "string",
-    sts_url = "string",
-    region = "string",
-    refresh_margin = "number",
-    timeout = "number",
-    connect_timeout = "number",
-    ca_file = "string",
-    ca_path = "string",
-    language = "string",
-    dry_run = "boolean",
-    logger = "function",
-    max_response_size = "number",
-    transport = { string = true, table = true,
-        expected = "a name or a transport object" },
-    allow_blocking = "boolean",
-    max_attempts = "number",
-    retry_base_delay = "number",
-    retry_max_delay = "number",
-    retry_deadline = "number",
-    rate_limit = { number = true, boolean = true,
-        expected = "a number of requests per second, or false" },
-    rate_burst = "number",
-}
-
--- Numeric options: the smallest and largest values, whether they must be
--- whole, and the unit for the message.
-local NUMBER_RANGES = {
-    timeout = { 0, 86400, false, "seconds", exclusive = true },
-    connect_timeout = { 0, 86400, false, "seconds", exclusive = true },
-    max_response_size = { 1024, 1024 * 1024 * 1024, true, "bytes" },
-    max_attempts = { 1, 20, true, "attempts" },
-    retry_base_delay = { 0, 60, false, "seconds" },
-    retry_max_delay = { 0, 600, false, "seconds" },
-    retry_deadline = { 0, 3600, false, "seconds", exclusive = true },
-    rate_burst = { 1, 10000, true, "requests" },
-    refresh_margin = { 0, 3600, false, "seconds" },
-    role_duration = { 1, 43200, true, "seconds" },
-}
-
-local LANGUAGES = { ["en-US"] = true, ["zh-CN"] = true }
-
 -- API error codes after which the next call reads the credentials again,
 -- because the keys may have been rotated. The call itself is not retried.
 local REREAD_CODES = {
@@ -145,187 +96,11 @@ local function starts_with(text, prefix)
 end
 
 
-local function sorted_keys(t)
-    local keys = {}
-
-    for k in pairs(t) do
-        keys[#keys + 1] = tostring(k)
-    end
-    sort(keys)
-    return keys
-end
-
-
-local function check_types(opts, level)
-    for name, value in pairs(opts) do
-        local expected = OPTION_TYPES[name]
-
-        if expected == nil then
-            local hint = validate.suggest(tostring(name), sorted_keys(OPTION_TYPES))
-            error("cam.new: unknown option '" .. tostring(name) .. "'"
-                .. (hint and ("; did you mean '" .. hint .. "'?") or ""), level)
-        end
-        if type(expected) == "table" then
-            if not expected[type(value)] then
-                error("cam.new: option '" .. name .. "' must be "
-                    .. expected.expected .. ", got " .. type(value), level)
-            end
-        elseif type(value) ~= expected then
-            error("cam.new: option '" .. name .. "' must be a " .. expected
-                .. ", got " .. type(value), level)
-        end
-    end
-end
-
-
-local function check_ranges(opts, level)
-    for name, range in pairs(NUMBER_RANGES) do
-        local v = opts[name]
-        local low, high, whole, unit = range[1], range[2], range[3], range[4]
-
-        local above = v ~= nil and (range.exclusive and v > low
-            or not range.exclusive and v >= low)
-        if v ~= nil and not (above and v <= high and (not whole or floor(v) == v)) then
-            error("cam.new: option '" .. name .. "' must be a "
-                .. (whole and "whole " or "") .. "number of " .. unit
-                .. (range.exclusive and " greater than " or " from ") .. low
-                .. (range.exclusive and " and at most " or " to ") .. high, level)
-        end
-    end
-
-    local rate = opts.rate_limit
-    if rate == true then
-        error("cam.new: option 'rate_limit' must be a number of requests per"
-            .. " second, or false to turn the limit off", level)
-    end
-    if type(rate) == "number" and not (rate > 0 and rate <= 10000) then
-        error("cam.new: option 'rate_limit' must be a number of requests per"
-            .. " second greater than 0 and at most 10000, or false", level)
-    end
-end
-
-
-local function check_credential_options(opts, level)
-    if (opts.secret_id == nil) ~= (opts.secret_key == nil) then
-        error("cam.new: options 'secret_id' and 'secret_key' go together;"
-            .. " pass both or neither", level)
-    end
-
-    local provider = opts.credentials
-    if provider ~= nil then
-        if type(provider.fetch) ~= "function" and not cache.is_cache(provider) then
-            error("cam.new: option 'credentials' must be a credentials provider"
-                .. " (see cam.credentials)", level)
-        end
-        for _, name in pairs({ "secret_id", "token", "profile" }) do
-            if opts[name] ~= nil then
-                error("cam.new: options 'credentials' and '" .. name .. "' exclude"
-                    .. " each other; pass one of them", level)
-            end
-        end
-    end
-
-    if opts.secret_id ~= nil and opts.profile ~= nil then
-        error("cam.new: options 'secret_id' and 'profile' exclude each other;"
-            .. " pass one of them", level)
-    end
-    if opts.role_arn ~= nil and not find(opts.role_arn, "^qcs::cam::") then
-        error("cam.new: option 'role_arn' must be a role ARN such as"
-            .. " qcs::cam::uin/100000000001:roleName/name", level)
-    end
-
-    for _, name in pairs({ "role_arn", "region", "profile" }) do
-        if opts[name] == "" then
-            error("cam.new: option '" .. name .. "' must not be empty", level)
-        end
-    end
-    local session = opts.role_session_name
-    if session ~= nil and (#session < 2 or #session > 64
-        or not find(session, "^[%w+=,.@_%-]+$")) then
-        error("cam.new: option 'role_session_name' must be 2 to 64 letters, digits"
-            .. " and +=,.@_-", level)
-    end
-    for _, name in pairs({ "role_session_name", "role_duration", "region" }) do
-        if opts[name] ~= nil and opts.role_arn == nil then
-            error("cam.new: option '" .. name .. "' needs 'role_arn'", level)
-        end
-    end
-
-    for name, http_anywhere in pairs({ metadata_url = true, sts_url = false }) do
-        if opts[name] ~= nil then
-            local target, problem = credentials_http.base_url(opts[name],
-                "option '" .. name .. "'", http_anywhere)
-            if target == nil then
-                error("cam.new: " .. problem, level)
-            end
-        end
-    end
-end
-
-
-local function check_options(opts, level)
-    check_types(opts, level + 1)
-    check_ranges(opts, level + 1)
-    if opts.language ~= nil and not LANGUAGES[opts.language] then
-        error("cam.new: option 'language' must be 'en-US' or 'zh-CN'", level)
-    end
-    check_credential_options(opts, level + 1)
-end
-
-
 --- Convert seconds to whole milliseconds, at least 1: libcurl reads 0 as
 -- "no limit".
 local function to_milliseconds(seconds)
     local ms = floor(seconds * 1000 + 0.5)
     return ms >= 1 and ms or 1
-end
-
-
---- Create the transport an option names, or check the object given.
--- A named transport's `new` receives the client options.
-local function make_transport(choice, opts, level)
-    if type(choice) == "table" then
-        if type(choice.request) ~= "function" or type(choice.close) ~= "function" then
-            error("cam.new: a transport object needs request and close methods", level)
-        end
-        return choice
-    end
-    if not find(choice, "^[%a_][%w_]*$") then
-        error("cam.new: option 'transport' must be a name such as 'curl'", level)
-    end
-
-    local ok, module = pcall(require, "cam.transport." .. choice)
-    if not ok then
-        error("cam.new: unknown transport '" .. choice .. "': " .. tostring(module), level)
-    end
-    return module.new(opts)
-end
-
-
--- The cache the client reads its credentials from.
-local function make_credentials(opts)
-    local provider = opts.credentials
-
-    if provider == nil then
-        provider = credentials.default(opts)
-    elseif opts.role_arn ~= nil then
-        provider = credentials.assume_role({
-            role_arn = opts.role_arn,
-            session_name = opts.role_session_name,
-            duration = opts.role_duration,
-            base_url = opts.sts_url,
-            region = opts.region,
-            source = provider,
-        })
-    end
-
-    if cache.is_cache(provider) then
-        if opts.logger ~= nil then
-            provider:set_logger(opts.logger)
-        end
-        return provider
-    end
-    return cache.new(provider, { margin = opts.refresh_margin, logger = opts.logger })
 end
 
 
@@ -364,7 +139,7 @@ function _M.new(opts)
     elseif type(opts) ~= "table" then
         error("cam.new: options must be a table, got " .. type(opts), 2)
     end
-    check_options(opts, 3)
+    options.check(opts, 3)
 
     local target
     local from_env = getenv(_M.ENDPOINT_ENV)
@@ -387,7 +162,7 @@ function _M.new(opts)
 
     return setmetatable({
         endpoint = target,
-        credentials = make_credentials(opts),
+        credentials = options.make_credentials(opts),
         secrets = {},
         remembered = nil,
         clock_offset = 0,
@@ -406,7 +181,8 @@ function _M.new(opts)
         language = opts.language,
         dry_run = opts.dry_run or false,
         logger = opts.logger,
-        transport = make_transport(opts.transport or _M.DEFAULT_TRANSPORT, opts, 3),
+        transport = options.make_transport(opts.transport or _M.DEFAULT_TRANSPORT,
+            opts, 3),
     }, client_mt)
 end
 
@@ -720,135 +496,8 @@ function client_mt:attempt(action, body, creds, number, remaining)
 end
 
 
--- Reconciling creates --------------------------------------------------------
-
--- The fields a create sets, with the value the service stores when the
--- request leaves one out, and whether order is irrelevant.
-local USER_FIELDS = {
-    { "IdentityUrl" }, { "IdentityKey" }, { "ClientId" },
-    { "AuthorizationEndpoint" }, { "ResponseType" }, { "ResponseMode" },
-    { "MappingFiled" }, { "Scope", { "openid" }, set = true },
-    { "Description", "" }, { "AutoRotateKey", 0 },
-}
-
-local ROLE_FIELDS = {
-    { "Name" }, { "IdentityUrl" }, { "IdentityKey" }, { "ClientId", set = true },
-    { "Description", "" }, { "AutoRotateKey", 0 },
-}
-
-
-local function same_set(a, b)
-    if type(a) ~= "table" or type(b) ~= "table" or #a ~= #b then
-        return false
-    end
-
-    local count = {}
-    for i = 1, #a do
-        count[a[i]] = (count[a[i]] or 0) + 1
-    end
-    for i = 1, #b do
-        if not count[b[i]] or count[b[i]] == 0 then
-            return false
-        end
-        count[b[i]] = count[b[i]] - 1
-    end
-    return true
-end
-
-
--- Tell whether a described configuration contains every field that was sent.
-local function matches(fields, sent, described)
-    for i = 1, #fields do
-        local field = fields[i]
-        local name, default = field[1], field[2]
-        local want = sent[name]
-
-        if want == nil or (field.set and type(want) == "table" and #want == 0) then
-            want = default
-        end
-        if field.set then
-            if not same_set(want, described[name]) then
-                return false
-            end
-        elseif want ~= described[name] then
-            return false
-        end
-    end
-    return true
-end
-
-
--- Describe what a create would have made: returns "created" and the
--- describe response, "absent", or "unknown" and the reason.
-local RECONCILERS = {}
-
-RECONCILERS.CreateUserOIDCConfig = function(self, sent)
-    local current, err = self:perform("DescribeUserOIDCConfig", "{}")
-
-    if current == nil then
-        return "unknown", "describing it failed: " .. tostring(err)
-    end
-    if current.Status == nil or current.Status == 0 then
-        return "absent"
-    end
-    if matches(USER_FIELDS, sent, current) then
-        return "created", current
-    end
-    return "unknown", "a configuration that differs from the one sent exists"
-end
-
-RECONCILERS.CreateOIDCConfig = function(self, sent)
-    if type(sent.Name) ~= "string" then
-        return "unknown", "the request has no Name to describe"
-    end
-
-    local current, err = self:perform("DescribeOIDCConfig",
-        json.encode({ Name = sent.Name }))
-    if current == nil then
-        if err.kind == "api" and err.code == "ResourceNotFound.IdentityNotExist" then
-            return "absent"
-        end
-        return "unknown", "describing it failed: " .. tostring(err)
-    end
-    if matches(ROLE_FIELDS, sent, current) then
-        return "created", current
-    end
-    return "unknown", "a provider named " .. sent.Name .. " that differs from the"
-        .. " one sent exists"
-end
-
-
--- Find out whether an uncertain create was applied. Returns the result to
--- report, "absent" when the create may be sent again, or nil and the
--- OutcomeUnknown error.
-function client_mt:reconcile(action, body, cause)
-    local sent = json.decode(body)
-    local outcome, detail
-
-    if type(sent) ~= "table" then
-        outcome, detail = "unknown", "the request body cannot be read back"
-    else
-        outcome, detail = RECONCILERS[action](self, sent)
-    end
-    self:log("info", "create reconciled", { action = action, outcome = outcome,
-        cause = cause.code, request_id = cause.request_id })
-
-    if outcome == "created" then
-        return { RequestId = detail.RequestId, reconciled = "created" }
-    elseif outcome == "absent" then
-        return "absent"
-    end
-    return nil, errors.new({
-        kind = "transport",
-        action = action,
-        code = "OutcomeUnknown",
-        message = "the request may or may not have been applied after "
-            .. tostring(cause.code) .. ", and " .. detail
-            .. "; describe the configuration before sending it again",
-        request_sent = true,
-        cause = cause,
-    })
-end
+-- Find out whether an uncertain create was applied. See `cam.reconcile`.
+client_mt.reconcile = reconcile.reconcile
 
 
 -- The send loop ---------------------------------------------------------------
