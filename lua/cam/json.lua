@@ -3,7 +3,8 @@
 -- `encode` is this module's own encoder, because request bodies are signed
 -- byte for byte and must not depend on table iteration order. Its output is
 -- compact, object keys are sorted, strings are emitted as raw UTF-8, and `/`
--- is never escaped.
+-- is never escaped. `cam.core.json_encode` writes the text in C, and the
+-- Lua encoder here runs only when that fails, to name the offending value.
 --
 -- `decode` parses with lua-cjson and then normalises the result: integral
 -- numbers become integers, JSON `null` disappears, and arrays carry a marker
