@@ -161,15 +161,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     luaL_openlibs(L);
     luaL_requiref(L, "cam.core", luaopen_cam_core, 0);
     lua_pop(L, 1);
-    if (luaL_dostring(L, "package.path = 'lua/?.lua;' .. package.path "
-                         "return require('cam.json')") != LUA_OK) {
-        fprintf(stderr, "fuzz_json: %s\n", lua_tostring(L, -1));
+    /* One result each (require also returns the loader data), so the
+     * stack is: 1 json module, 2 null, 3 array metatable. */
+    if (luaL_loadstring(L, "package.path = 'lua/?.lua;' .. package.path "
+                           "return require('cam.json')") != LUA_OK
+        || lua_pcall(L, 0, 1, 0) != LUA_OK || !lua_istable(L, 1)) {
+        fprintf(stderr, "fuzz_json: cannot load cam.json: %s\n",
+                lua_tostring(L, -1));
         abort();
     }
-    /* Stack: 1 json module, 2 null, 3 array metatable. */
     lua_getfield(L, 1, "null");
-    if (luaL_dostring(L, "return getmetatable(require('cam.json')"
-                         ".array({}))") != LUA_OK)
+    if (luaL_loadstring(L, "return getmetatable(require('cam.json')"
+                           ".array({}))") != LUA_OK
+        || lua_pcall(L, 0, 1, 0) != LUA_OK || !lua_istable(L, 3))
         abort();
 
     fuzz_build(L, &r, 2, 3);
