@@ -41,6 +41,59 @@ local function requests_for(emu, action)
 end
 
 
+local function outcomes_for(emu, action)
+    local outcomes = {}
+    for _, request in ipairs(requests_for(emu, action)) do
+        outcomes[#outcomes + 1] = request.outcome
+    end
+    return outcomes
+end
+
+
+-- A libcurl transport that passes each response to `edit` before
+-- returning it.
+local function editing_transport(edit)
+    local curl = require("cam.transport.curl").new()
+    return {
+        request = function(_, req)
+            local response, failure = curl:request(req)
+            if response ~= nil then
+                edit(response)
+            end
+            return response, failure
+        end,
+        close = function() curl:close() end,
+    }
+end
+
+
+local function entries_with(entries, message)
+    local found = {}
+    for _, entry in ipairs(entries) do
+        if entry.message == message then
+            found[#found + 1] = entry
+        end
+    end
+    return found
+end
+
+
+-- Assert that no log entry contains one of `secrets` or a signature.
+local function assert_no_secrets(entries, secrets)
+    for _, entry in ipairs(entries) do
+        local parts = { entry.message }
+        for name, value in pairs(entry.fields) do
+            parts[#parts + 1] = tostring(name) .. "=" .. tostring(value)
+        end
+        local line = table.concat(parts, " ")
+        for _, secret in ipairs(secrets) do
+            assert.is_nil(line:find(secret, 1, true), "secret in " .. line)
+        end
+        assert.is_nil(line:find("Signature=", 1, true), "signature in " .. line)
+    end
+end
+
+
 describe("credentials.static", function()
     it("returns the values", function()
         local creds = assert(credentials.static({ secret_id = "AKIDx0001",
@@ -396,6 +449,162 @@ describe("credentials against the emulator", function()
             assert.are.same({ "Success", "AuthFailure.TokenFailure", "Success" }, outcomes)
         end)
 
+        it("corrects a clock 1 h off once", function()
+            emu:set_clock(3600)
+            local entries = {}
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                logger = helpers.capture_logger(entries) })
+            local creds = assert(provider:fetch())
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success" },
+                outcomes_for(emu, "AssumeRole"))
+            assert.is_true(math.abs(provider.clock_offset - 3600) <= 2)
+            local resent = requests_for(emu, "AssumeRole")[2]
+            local timestamp = tonumber(header(resent, "X-TC-Timestamp"))
+            assert.is_true(math.abs(timestamp - (os.time() + 3600)) <= 5)
+
+            local corrected = entries_with(entries, "clock skew corrected")
+            assert.are.equal(1, #corrected)
+            assert.are.equal("warn", corrected[1].level)
+            assert.are.equal("STS AssumeRole", corrected[1].fields.provider)
+            assert.are.equal("AssumeRole", corrected[1].fields.action)
+            assert.are.equal(provider.clock_offset, corrected[1].fields.offset)
+            assert.are.equal(0, corrected[1].fields.previous_offset)
+            assert.is_string(corrected[1].fields.request_id)
+            assert_no_secrets(entries, { SECRET_KEY, creds.secret_key, creds.token })
+        end)
+
+        it("puts the expiry on the local clock", function()
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source() })
+            local lifetime = assert(provider:fetch()).expires_at - os.time()
+
+            emu:set_clock(3600)
+            local skewed = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source() })
+            local creds = assert(skewed:fetch())
+
+            assert.is_true(lifetime > 0)
+            assert.is_true(math.abs(creds.expires_at - os.time() - lifetime) <= 5)
+        end)
+
+        it("keeps the offset for the next fetch", function()
+            emu:set_clock(3600)
+            local entries = {}
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                logger = helpers.capture_logger(entries) })
+            assert(provider:fetch())
+            assert(provider:fetch())
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success", "Success" },
+                outcomes_for(emu, "AssumeRole"))
+            assert.are.equal(1, #entries_with(entries, "clock skew corrected"))
+
+            emu:set_clock(0)
+            assert(provider:fetch())
+            assert.is_true(math.abs(provider.clock_offset) <= 2)
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success", "Success",
+                "AuthFailure.SignatureExpire", "Success" }, outcomes_for(emu, "AssumeRole"))
+        end)
+
+        it("keeps the correction across a source refresh", function()
+            set_metadata({ role = "cvm-role" })
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = credentials.cvm_role({ base_url = emu.url }) })
+            assert(provider:fetch())
+            emu:admin("POST", "/_emulator/tokens", { expire = true })
+            emu:set_clock(3600)
+            assert(provider:fetch())
+            assert.are.same({ "Success", "AuthFailure.SignatureExpire",
+                "AuthFailure.TokenFailure", "Success" }, outcomes_for(emu, "AssumeRole"))
+        end)
+
+        it("corrects once across a source refresh", function()
+            set_metadata({ role = "cvm-role" })
+            local responses = 0
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = credentials.cvm_role({ base_url = emu.url }),
+                transport = editing_transport(function()
+                    -- After the corrected request fails on the source's
+                    -- expired token, the server's clock moves 1 h more.
+                    responses = responses + 1
+                    if responses == 3 then
+                        emu:set_clock(7200)
+                    end
+                end) })
+            assert(provider:fetch())
+            emu:admin("POST", "/_emulator/tokens", { expire = true })
+            emu:set_clock(3600)
+            local _, err = provider:fetch()
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.are.same({ "Success", "AuthFailure.SignatureExpire",
+                "AuthFailure.TokenFailure", "AuthFailure.SignatureExpire" },
+                outcomes_for(emu, "AssumeRole"))
+        end)
+
+        it("names a missing Date header", function()
+            emu:set_clock(3600)
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                transport = editing_transport(function(response)
+                    response.headers.date = nil
+                end) })
+            local _, err = provider:fetch()
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find("no Date header", 1, true), err.message)
+            assert.is_string(err.request_id)
+            assert.are.equal(0, provider.clock_offset)
+            assert.are.equal(1, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("names an unparsable Date header", function()
+            emu:set_clock(3600)
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                transport = editing_transport(function(response)
+                    response.headers.date = "tomorrow at noon"
+                end) })
+            local _, err = provider:fetch()
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find("Date header 'tomorrow at noon' is not an HTTP"
+                .. " date", 1, true), err.message)
+            assert.are.equal(0, provider.clock_offset)
+            assert.are.equal(1, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("corrects the clock once per fetch", function()
+            -- A server whose clock moves 1 h after every request cannot be
+            -- caught up with.
+            local shift = 3600
+            emu:set_clock(shift)
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                transport = editing_transport(function()
+                    shift = shift + 3600
+                    emu:set_clock(shift)
+                end) })
+            local _, err = provider:fetch()
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find("still rejected", 1, true), err.message)
+            assert.are.equal(2, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("logs the correction through the client's logger", function()
+            emu:set_clock(3600)
+            local entries = {}
+            local client = cam.new({ endpoint = emu.url, sts_url = emu.url,
+                role_arn = ROLE_ARN, credentials = source(),
+                logger = helpers.capture_logger(entries) })
+            assert(client:describe_oidc())
+            local corrected = entries_with(entries, "clock skew corrected")
+            assert.are.equal(2, #corrected)
+            assert.are.equal("STS AssumeRole", corrected[1].fields.provider)
+            assert.are.equal("AssumeRole", corrected[1].fields.action)
+            assert.are.equal("DescribeUserOIDCConfig", corrected[2].fields.action)
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success" },
+                outcomes_for(emu, "AssumeRole"))
+        end)
+
         it("reports a failing source", function()
             local provider = credentials.assume_role({ role_arn = ROLE_ARN,
                 base_url = emu.url, source = credentials.cvm_role({ base_url = emu.url }) })
@@ -491,6 +700,70 @@ describe("credentials against the emulator", function()
             end)
             assert.are.equal("InvalidParameterValue", err.code)
             assert.is_nil(tostring(err):find("eyJhbGciOiJSUzI1NiJ9", 1, true))
+        end)
+
+        it("corrects a clock 1 h off once", function()
+            emu:set_clock(-3600)
+            local entries = {}
+            local provider = credentials.tke_oidc({
+                logger = helpers.capture_logger(entries) })
+            local creds = with_env(tke_env(), function()
+                return assert(provider:fetch())
+            end)
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success" },
+                outcomes_for(emu, "AssumeRoleWithWebIdentity"))
+            assert.is_true(math.abs(provider.clock_offset + 3600) <= 2)
+
+            with_env(tke_env(), function() return assert(provider:fetch()) end)
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success", "Success" },
+                outcomes_for(emu, "AssumeRoleWithWebIdentity"))
+
+            local corrected = entries_with(entries, "clock skew corrected")
+            assert.are.equal(1, #corrected)
+            assert.are.equal("TKE OIDC", corrected[1].fields.provider)
+            assert.are.equal("AssumeRoleWithWebIdentity", corrected[1].fields.action)
+            assert_no_secrets(entries, { "eyJhbGciOiJSUzI1NiJ9", creds.secret_key,
+                creds.token })
+        end)
+
+        it("gets the chain's logger", function()
+            emu:set_clock(3600)
+            local entries = {}
+            local creds = with_env(tke_env({ HOME = helpers.tmpdir() }), function()
+                return assert(credentials.default({
+                    logger = helpers.capture_logger(entries) }):fetch())
+            end)
+            if not creds.source:find("TKE OIDC role", 1, true) then
+                return pending("this machine has /etc/tencentcloud/credentials")
+            end
+            local corrected = entries_with(entries, "clock skew corrected")
+            assert.are.equal(1, #corrected)
+            assert.are.equal("TKE OIDC", corrected[1].fields.provider)
+        end)
+
+        it("names a missing Date header", function()
+            emu:set_clock(3600)
+            local provider = credentials.tke_oidc({
+                transport = editing_transport(function(response)
+                    response.headers.date = nil
+                end) })
+            local _, err = with_env(tke_env(), function() return provider:fetch() end)
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find("no Date header", 1, true), err.message)
+            assert.are.equal(1, #requests_for(emu, "AssumeRoleWithWebIdentity"))
+        end)
+
+        it("corrects the clock once per fetch", function()
+            local shift = 3600
+            emu:set_clock(shift)
+            local provider = credentials.tke_oidc({
+                transport = editing_transport(function()
+                    shift = shift + 3600
+                    emu:set_clock(shift)
+                end) })
+            local _, err = with_env(tke_env(), function() return provider:fetch() end)
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.are.equal(2, #requests_for(emu, "AssumeRoleWithWebIdentity"))
         end)
     end)
 

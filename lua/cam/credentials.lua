@@ -189,7 +189,8 @@ chain_mt.__index = chain_mt
 -- `InvalidCredentials` error stops the chain, because the source is there
 -- and falling through would sign with another identity.
 -- @tparam table providers the list
--- @tparam[opt] table opts `logger` (`function(level, message, fields)`)
+-- @tparam[opt] table opts `logger` (`function(level, message, fields)`;
+--   also given to each provider that has a `set_logger` method)
 -- @treturn table the provider
 -- @raise when an entry has no `fetch` method
 function _M.chain(providers, opts)
@@ -201,16 +202,26 @@ function _M.chain(providers, opts)
             error("cam.credentials.chain: entry " .. i .. " is not a provider", 2)
         end
     end
-    return setmetatable({ name = "chain", providers = providers,
-        logger = opts and opts.logger }, chain_mt)
+    local chain = setmetatable({ name = "chain", providers = providers }, chain_mt)
+    if opts ~= nil and opts.logger ~= nil then
+        chain:set_logger(opts.logger)
+    end
+    return chain
 end
 
 
---- Set the logger, unless the chain already has one.
+--- Set the logger, unless the chain already has one, and pass the chain's
+-- logger on to each provider that has a `set_logger` method.
 -- @tparam function logger `function(level, message, fields)`
 function chain_mt:set_logger(logger)
     if self.logger == nil then
         self.logger = logger
+    end
+    for i = 1, #self.providers do
+        local provider = self.providers[i]
+        if type(provider.set_logger) == "function" then
+            provider:set_logger(self.logger)
+        end
     end
 end
 
@@ -288,6 +299,7 @@ function _M.default(opts)
             base_url = opts.sts_url,
             region = opts.region,
             source = provider,
+            logger = opts.logger,
         })
     end
     return provider

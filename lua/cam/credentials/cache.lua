@@ -46,7 +46,8 @@ end
 --- Wrap a provider in a cache.
 -- @tparam table provider an object with `fetch()` (see `cam.credentials`)
 -- @tparam[opt] table opts `margin` (seconds, default 300), `logger`
---   (`function(level, message, fields)`), `lock` (an object with the
+--   (`function(level, message, fields)`; also given to the provider when it
+--   has a `set_logger` method), `lock` (an object with the
 --   `wait(timeout)`, `post(n)` and `count()` methods of `ngx.semaphore`;
 --   default: a new `ngx.semaphore` inside nginx), `time` (the wall clock,
 --   default `os.time`)
@@ -58,7 +59,7 @@ function _M.new(provider, opts)
     end
     opts = opts or {}
 
-    return setmetatable({
+    local store = setmetatable({
         provider = provider,
         margin = opts.margin or _M.DEFAULT_MARGIN,
         logger = opts.logger,
@@ -69,6 +70,10 @@ function _M.new(provider, opts)
         refreshing = false,
         last_error = nil,
     }, mt)
+    if opts.logger ~= nil then
+        store:set_logger(opts.logger)
+    end
+    return store
 end
 
 
@@ -79,11 +84,15 @@ function mt:log(level, message, fields)
 end
 
 
---- Set the logger, unless the cache already has one.
+--- Set the logger, unless the cache already has one, and pass the cache's
+-- logger on to a provider that has a `set_logger` method.
 -- @tparam function logger `function(level, message, fields)`
 function mt:set_logger(logger)
     if self.logger == nil then
         self.logger = logger
+    end
+    if type(self.provider.set_logger) == "function" then
+        self.provider:set_logger(self.logger)
     end
 end
 

@@ -5,14 +5,25 @@
 -- Both return `Response.Credentials` (`TmpSecretId`, `TmpSecretKey`,
 -- `Token`), `Response.ExpiredTime` (Unix seconds) and
 -- `Response.Expiration`.
+--
+-- STS rejects an `X-TC-Timestamp` more than five minutes from its clock with
+-- `AuthFailure.SignatureExpire`. After that error a provider takes the
+-- server's time from the response's `Date` header, keeps the difference in
+-- `clock_offset` (seconds, server minus local) and sends the request once
+-- more with the corrected time. Later requests of that provider start with
+-- the stored offset. The unsigned action is handled the same way, because
+-- it carries the timestamp too. A response without a usable `Date` header
+-- ends the fetch with an error naming the problem.
 -- @module cam.credentials.sts
 
 local cache = require("cam.credentials.cache")
 local check = require("cam.credentials.check")
 local core = require("cam.core")
+local endpoint = require("cam.endpoint")
 local errors = require("cam.errors")
 local http = require("cam.credentials.http")
 local json = require("cam.json")
+local retry = require("cam.retry")
 
 local error = error
 local find = string.find
@@ -20,6 +31,7 @@ local concat = table.concat
 local floor = math.floor
 local open = io.open
 local os_time = os.time
+local pcall = pcall
 local setmetatable = setmetatable
 local tostring = tostring
 local type = type
@@ -43,6 +55,10 @@ local _M = {
 
 local CONTENT_TYPE = "application/json"
 local REQUEST_CLIENT = "lua-tencentcloud-cam"
+
+-- The error code of a request whose X-TC-Timestamp is more than five
+-- minutes from the server's clock.
+local SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
 
 -- RoleSessionName: 2 to 64 of letters, digits and +=,.@_-.
 local SESSION_PATTERN = "^[%w+=,.@_%-]+$"
@@ -73,6 +89,9 @@ end
 
 -- Check the options both providers take; raises at the caller's caller.
 local function check_common(label, opts)
+    if opts.logger ~= nil and type(opts.logger) ~= "function" then
+        error(label .. ": option 'logger' must be a function", 3)
+    end
     check_string(label .. ": option 'base_url'", opts.base_url, false, 3)
     check_string(label .. ": option 'region'", opts.region, false, 3)
     check_string(label .. ": option 'session_name'", opts.session_name, false, 3)
@@ -135,32 +154,35 @@ local function decode_response(body)
 end
 
 
--- Tell whether a 200 response reports throttling, so that it is sent again.
-local function throttled(response)
-    local decoded = decode_response(response.body)
+-- Return the `Error.Code` of a decoded response, or nil.
+local function error_code(decoded)
     local code = decoded and type(decoded.Error) == "table" and decoded.Error.Code
-    return type(code) == "string" and find(code, "^RequestLimitExceeded") ~= nil
+    if type(code) ~= "string" then
+        return nil
+    end
+    return code
 end
 
 
---- Send one STS action and turn the response into a credential.
--- @tparam table self the provider
--- @tparam string action `"AssumeRole"` or `"AssumeRoleWithWebIdentity"`
--- @tparam table params the request parameters
--- @tparam table sign `signer` (nil for an unsigned request), `region`,
---   `source` (what to call the credential), `secrets` (to scrub from
---   messages)
--- @treturn[1] table the credential
--- @treturn[2] nil
--- @treturn[2] table the error; `code` is the STS error code for API errors
-local function call(self, action, params, sign)
-    local target, target_err = resolve_target(self)
-    if target == nil then
-        return nil, target_err
-    end
+-- Tell whether a 200 response reports throttling, so that it is sent again.
+local function throttled(response)
+    local code = error_code(decode_response(response.body))
+    return code ~= nil and find(code, "^RequestLimitExceeded") ~= nil
+end
 
-    local body = json.encode(params)
-    local timestamp = os_time()
+
+-- Call the provider's logger, if it has one. A failing logger is ignored.
+local function log(self, level, message, fields)
+    if self.logger ~= nil then
+        pcall(self.logger, level, message, fields)
+    end
+end
+
+
+-- Sign and send one STS request at the provider's corrected time.
+-- Returns the response, or nil and the transport failure.
+local function send(self, target, action, body, sign)
+    local timestamp = os_time() + self.clock_offset
     local authorization = "SKIP"
     if sign.signer ~= nil then
         authorization = core.sign({
@@ -188,25 +210,115 @@ local function call(self, action, params, sign)
     end
     headers[#headers + 1] = { "X-TC-RequestClient", REQUEST_CLIENT }
 
-    local label = sign.source .. ": STS " .. action
-    local response, failure = http.request(self, {
+    return http.request(self, {
         method = "POST",
         url = target.url .. "/",
         headers = headers,
         body = body,
         allow_http = target.allow_http,
     }, throttled)
+end
+
+
+-- Store the server's clock minus the local clock, with the server's time
+-- from the Date header of a SignatureExpire response, and log the change.
+-- Returns nil, or a sentence saying why the clock cannot be corrected.
+local function correct_clock(self, action, response, decoded)
+    local date = response.headers and response.headers.date
+    if date == nil then
+        return "the response has no Date header to correct the local clock by."
+            .. " Set the system clock, for example with NTP"
+    end
+
+    local server_time = retry.parse_http_date(date)
+    if server_time == nil then
+        return "the response's Date header " .. endpoint.quote(date) .. " is not an HTTP"
+            .. " date such as 'Sun, 06 Nov 1994 08:49:37 GMT', so the local"
+            .. " clock cannot be corrected by it. Set the system clock, for"
+            .. " example with NTP"
+    end
+
+    local offset = floor(server_time - os_time())
+    log(self, "warn", "clock skew corrected", { provider = self.name,
+        action = action, offset = offset, previous_offset = self.clock_offset,
+        request_id = decoded and decoded.RequestId })
+    self.clock_offset = offset
+    return nil
+end
+
+
+-- Send a request, and after `AuthFailure.SignatureExpire` correct the clock
+-- and send it once more, unless `state.corrected` shows that this fetch
+-- already did. Returns the response and its decoded `Response` (or nil and
+-- the transport failure), then why the clock could not be corrected.
+local function send_corrected(self, target, action, body, sign, state)
+    local response, failure = send(self, target, action, body, sign)
     if response == nil then
+        return nil, failure
+    end
+
+    local decoded = decode_response(response.body)
+    if error_code(decoded) ~= SIGNATURE_EXPIRE or state.corrected then
+        return response, decoded
+    end
+
+    local skew_problem = correct_clock(self, action, response, decoded)
+    if skew_problem ~= nil then
+        return response, decoded, skew_problem
+    end
+    state.corrected = true
+
+    response, failure = send(self, target, action, body, sign)
+    if response == nil then
+        return nil, failure
+    end
+    return response, decode_response(response.body)
+end
+
+
+--- Send one STS action and turn the response into a credential.
+-- @tparam table self the provider
+-- @tparam string action `"AssumeRole"` or `"AssumeRoleWithWebIdentity"`
+-- @tparam table params the request parameters
+-- @tparam table sign `signer` (nil for an unsigned request), `region`,
+--   `source` (what to call the credential), `secrets` (to scrub from
+--   messages)
+-- @tparam table state one table per fetch, whose `corrected` is set to
+--   true when the clock is corrected (see `send_corrected`)
+-- @treturn[1] table the credential
+-- @treturn[2] nil
+-- @treturn[2] table the error; `code` is the STS error code for API errors
+local function call(self, action, params, sign, state)
+    local target, target_err = resolve_target(self)
+    if target == nil then
+        return nil, target_err
+    end
+
+    local body = json.encode(params)
+    local label = sign.source .. ": STS " .. action
+
+    local response, decoded, skew_problem = send_corrected(self, target, action,
+        body, sign, state)
+    if response == nil then
+        local failure = decoded
         return nil, check.error(tostring(failure.code), label .. " failed: "
             .. errors.scrub(tostring(failure.message), sign.secrets),
             { request_sent = failure.request_sent })
     end
 
-    local decoded = decode_response(response.body)
     if decoded ~= nil and type(decoded.Error) == "table" then
         local code = tostring(decoded.Error.Code or "UnknownError")
-        return nil, check.error(code, label .. " failed: " .. code .. ": "
-            .. errors.scrub(tostring(decoded.Error.Message or ""), sign.secrets),
+        local message = label .. " failed: " .. code .. ": "
+            .. errors.scrub(tostring(decoded.Error.Message or ""), sign.secrets)
+        if code == SIGNATURE_EXPIRE then
+            if skew_problem ~= nil then
+                message = message .. "; " .. skew_problem
+            elseif state.corrected then
+                message = message .. "; the request was sent again with the"
+                    .. " server's time from the Date header and still rejected"
+            end
+        end
+        return nil, check.error(code, message,
             { request_id = decoded.RequestId, status = response.status })
     end
     if response.status ~= 200 then
@@ -223,11 +335,13 @@ local function call(self, action, params, sign)
             { request_id = decoded and decoded.RequestId })
     end
 
+    -- ExpiredTime is on the server's clock; the cache compares expires_at
+    -- with the local one.
     return check.values({
         secret_id = issued.TmpSecretId,
         secret_key = issued.TmpSecretKey,
         token = issued.Token,
-        expires_at = decoded.ExpiredTime,
+        expires_at = decoded.ExpiredTime - self.clock_offset,
         source = sign.source,
     }, { secret_id = label .. " TmpSecretId", secret_key = label .. " TmpSecretKey",
         token = label .. " Token" }, true)
@@ -241,7 +355,9 @@ end
 --   (default `lua-tencentcloud-cam-<time>`), `duration` (seconds, default
 --   7200, at most 43200), `base_url` (default `$TENCENTCLOUD_STS_ENDPOINT`,
 --   else `https://sts.tencentcloudapi.com`), `region` (default
---   `ap-guangzhou`), `transport`, `timeout`, `connect_timeout` (seconds)
+--   `ap-guangzhou`), `transport`, `timeout`, `connect_timeout` (seconds),
+--   `logger` (`function(level, message, fields)`; also given to the
+--   source's cache when that has none)
 -- @treturn table the provider
 -- @raise on a missing or malformed option
 function _M.assume_role(opts)
@@ -261,7 +377,7 @@ function _M.assume_role(opts)
         source = cache.new(source)
     end
 
-    return setmetatable({
+    local provider = setmetatable({
         name = "STS AssumeRole",
         role_arn = opts.role_arn,
         source = source,
@@ -272,13 +388,30 @@ function _M.assume_role(opts)
         transport = opts.transport,
         timeout = opts.timeout,
         connect_timeout = opts.connect_timeout,
+        clock_offset = 0,
     }, assume_mt)
+    if opts.logger ~= nil then
+        provider:set_logger(opts.logger)
+    end
+    return provider
+end
+
+
+--- Set the logger, unless the provider already has one, and pass the
+-- provider's logger on to the source's cache.
+-- @tparam function logger `function(level, message, fields)`
+function assume_mt:set_logger(logger)
+    if self.logger == nil then
+        self.logger = logger
+    end
+    self.source:set_logger(self.logger)
 end
 
 
 --- Ask STS for the role's credential, signed with the source's.
 -- A source credential that STS rejects with `AuthFailure.TokenFailure` is
--- refreshed and the request sent once more.
+-- refreshed and the request sent once more. The clock is corrected at most
+-- once per fetch, also across that second request.
 -- @treturn[1] table the credential, with `expires_at`
 -- @treturn[2] nil
 -- @treturn[2] table the error
@@ -289,6 +422,7 @@ function assume_mt:fetch()
         DurationSeconds = self.duration,
     }
 
+    local state = { corrected = false }
     local creds, err
     for _ = 1, 2 do
         local signer, source_err = self.source:get()
@@ -303,7 +437,7 @@ function assume_mt:fetch()
             region = self.region,
             source = "STS AssumeRole " .. self.role_arn,
             secrets = { signer.secret_key, signer.token },
-        })
+        }, state)
         if creds ~= nil or err.code ~= "AuthFailure.TokenFailure"
             or not self.source:refreshable() then
             break
@@ -320,7 +454,8 @@ end
 --   (default `$TKE_PROVIDER_ID`), `token_file` (default
 --   `$TKE_WEB_IDENTITY_TOKEN_FILE`), `role_arn` (default `$TKE_ROLE_ARN`),
 --   `session_name`, `duration`, `base_url`, `transport`, `timeout`,
---   `connect_timeout`; the variables are read at each fetch
+--   `connect_timeout`, `logger` (`function(level, message, fields)`); the
+--   variables are read at each fetch
 -- @treturn table the provider
 -- @raise on a malformed option
 function _M.tke_oidc(opts)
@@ -346,7 +481,18 @@ function _M.tke_oidc(opts)
         transport = opts.transport,
         timeout = opts.timeout,
         connect_timeout = opts.connect_timeout,
+        logger = opts.logger,
+        clock_offset = 0,
     }, tke_mt)
+end
+
+
+--- Set the logger, unless the provider already has one.
+-- @tparam function logger `function(level, message, fields)`
+function tke_mt:set_logger(logger)
+    if self.logger == nil then
+        self.logger = logger
+    end
 end
 
 
@@ -413,7 +559,7 @@ function tke_mt:fetch()
         region = values.region,
         source = "TKE OIDC role " .. values.role_arn,
         secrets = { token },
-    })
+    }, { corrected = false })
 end
 
 
