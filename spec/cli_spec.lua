@@ -191,6 +191,31 @@ describe("cam-oidc", function()
             assert.are.equal(provider.url, out.IdentityUrl)
         end)
 
+        it("escapes invisible characters in show", function()
+            assert.are.equal(0, cam({ "apply", config_path }).status)
+            local client = helpers.new_client(emu)
+            local current = assert(client:describe_oidc())
+            assert(client:update_oidc({
+                IdentityUrl = current.IdentityUrl,
+                IdentityKey = current.IdentityKey,
+                ClientId = current.ClientId,
+                AuthorizationEndpoint = current.AuthorizationEndpoint,
+                ResponseType = current.ResponseType,
+                ResponseMode = current.ResponseMode,
+                MappingFiled = current.MappingFiled,
+                Scope = current.Scope,
+                Description = "left\u{202E}right\u{200B}\u{85}end\t\"q\"",
+            }))
+
+            local r = cam({ "show" })
+            assert.are.equal(0, r.status, r.stderr)
+            assert.matches('"left\\u{202E}right\\u{200B}\\u{0085}end\\t\\"q\\""',
+                r.stdout, 1, true)
+            assert.is_nil(r.stdout:find("\u{202E}", 1, true))
+            assert.is_nil(r.stdout:find("\u{200B}", 1, true))
+            assert.is_nil(r.stdout:find("\t", 1, true))
+        end)
+
         it("disables, and plan then re-enables", function()
             assert.are.equal(0, cam({ "apply", config_path }).status)
             local r = cam({ "disable" })

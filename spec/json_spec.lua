@@ -142,6 +142,27 @@ describe("json.encode", function()
         assert.matches("not valid UTF-8", encode_error({ ["\255"] = 1 }), 1, true)
     end)
 
+    it("names the key with invalid UTF-8", function()
+        local err = encode_error({ a = { ["k\255"] = 1 } })
+
+        assert.matches('a has a key that is not valid UTF-8 (invalid byte at'
+            .. ' offset 2): "k\\xFF"', err, 1, true)
+        assert.is_true((require("cam.core").utf8_valid(err)))
+    end)
+
+    it("writes odd keys on one line", function()
+        local err = encode_error({ ["a\nb"] = 0 / 0 })
+
+        assert.matches('["a\\x0Ab"] is NaN', err, 1, true)
+        assert.is_nil(err:find("\n", 1, true))
+    end)
+
+    it("escapes quotes in a key path", function()
+        local err = encode_error({ x = { ['we"ird'] = print } })
+
+        assert.matches('x["we\\x22ird"] is a function', err, 1, true)
+    end)
+
     it("reports the nested path", function()
         local err = encode_error({ Filters = { { Name = print } } })
 
@@ -342,6 +363,15 @@ describe("json.decode", function()
 
     it("prints decoded integers without .0", function()
         assert.equal("1700000000", tostring(json.decode("[1700000000]")[1]))
+    end)
+
+    it("rejects numbers beyond a double", function()
+        for _, text in ipairs({ "1e400", "[-1e400]", '{"a":{"b":[1,1e999]}}' }) do
+            local value, err = json.decode(text)
+
+            assert.is_nil(value, text)
+            assert.matches("beyond the range of a double", err, 1, true)
+        end
     end)
 
     it("drops null members", function()

@@ -97,6 +97,18 @@ end
 local encode_error_mt = {}
 
 
+--- Escape a key for a path in a message, on one line and in valid UTF-8:
+-- quotes, backslashes and control characters become escapes, and so does
+-- every byte of a key that is not valid UTF-8.
+local function escape_key(key)
+    local bytes = utf8_valid(key) and '[%c"\\]' or '[%c"\\\128-\255]'
+
+    return (gsub(key, bytes, function(c)
+        return format("\\x%02X", byte(c))
+    end))
+end
+
+
 --- Format the path to the value at `depth`, such as `Filters[1].Name`.
 local function format_path(keys, depth)
     if depth == 0 then
@@ -112,7 +124,7 @@ local function format_path(keys, depth)
         elseif find(key, "^[%a_][%w_]*$") then
             parts[i] = (i == 1 and "" or ".") .. key
         else
-            parts[i] = format("[%q]", key)
+            parts[i] = '["' .. escape_key(key) .. '"]'
         end
     end
     return concat(parts)
@@ -253,7 +265,13 @@ local function encode_table(t, n, depth, state)
 
             keys[depth + 1] = name
             if member == nil then
-                member = encode_string(name, keys, depth + 1) .. ":"
+                local quoted, offset = json_quote(name)
+                if quoted == nil then
+                    fail(keys, depth, "has a key that is not valid UTF-8"
+                        .. " (invalid byte at offset " .. offset .. "): \""
+                        .. escape_key(name) .. "\"")
+                end
+                member = quoted .. ":"
                 members[name] = member
             end
             if i > 1 then
@@ -406,10 +424,18 @@ end
 
 
 --- Convert lua-cjson's result in place: integers, no nulls, marked arrays.
+-- The error `normalise` raises for a number beyond the range of a double,
+-- which lua-cjson reads as an infinity.
+local out_of_range = {}
+
+
 local function normalise(value)
     local kind = type(value)
 
     if kind == "number" then
+        if value == huge or value == -huge then
+            error(out_of_range, 0)
+        end
         return tointeger ~= nil and tointeger(value) or value
     end
     if kind ~= "table" then
@@ -451,8 +477,9 @@ end
 -- has them. `null` never reaches the caller: object members whose value is
 -- `null` are removed, and `null` items are dropped from arrays, which closes
 -- the gap. Arrays are marked with `json.array`. The text must be UTF-8,
--- nesting is limited to `MAX_DEPTH`, and NaN, Infinity and hexadecimal
--- numbers are rejected.
+-- nesting is limited to `MAX_DEPTH`, and NaN, Infinity, hexadecimal numbers
+-- and numbers beyond the range of a double are rejected. Numbers are read
+-- as doubles, so integers beyond 2^53 lose precision, as in lua-cjson.
 -- @tparam string text the JSON text
 -- @return[1] the decoded value
 -- @treturn[2] nil
@@ -486,7 +513,16 @@ function _M.decode(text)
     if value == null then
         return nil, "invalid JSON: the text is just null; expected a value"
     end
-    return normalise(value)
+
+    local normalised, result = pcall(normalise, value)
+    if not normalised then
+        if result == out_of_range then
+            return nil, "invalid JSON: a number is beyond the range of a"
+                .. " double, such as 1e400"
+        end
+        error(result, 0)
+    end
+    return result
 end
 
 

@@ -12,8 +12,10 @@ local jwks_util = require("cam.oidc.jwks")
 local oidc = require("cam.oidc")
 local presets = require("cam.oidc.presets")
 
+local byte = string.byte
 local concat = table.concat
 local format = string.format
+local gsub = string.gsub
 local ipairs = ipairs
 local pairs = pairs
 local pcall = pcall
@@ -168,6 +170,58 @@ local function check_readable(option, path)
 end
 
 
+-- Patterns for the UTF-8 forms of invisible characters that change how a
+-- terminal shows text. They are C1 controls, the soft hyphen and U+061C,
+-- U+180E, U+200B-U+200F, U+2028-U+202E, U+2060-U+2064, U+2066-U+206F,
+-- the byte order mark and U+FFF9-U+FFFB.
+local FORMAT_CHARACTERS = {
+    "\194[\128-\159]", "\194\173", "\216\156", "\225\160\142",
+    "\226\128[\139-\143]", "\226\128[\168-\174]", "\226\129[\160-\164]",
+    "\226\129[\166-\175]", "\239\187\191", "\239\191[\185-\187]",
+}
+
+
+-- Write a two- or three-byte UTF-8 sequence as \u{XXXX}.
+local function code_point_escape(sequence)
+    local b1, b2, b3 = byte(sequence, 1, 3)
+    local point
+
+    if b3 == nil then
+        point = (b1 - 0xC0) * 0x40 + (b2 - 0x80)
+    else
+        point = ((b1 - 0xE0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80)
+    end
+    return format("\\u{%04X}", point)
+end
+
+
+local ASCII_ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n",
+    ["\r"] = "\\r", ["\t"] = "\\t" }
+
+
+local function escape_ascii(c)
+    return ASCII_ESCAPES[c] or format("\\%03d", byte(c))
+end
+
+
+--- Escape a string for one line of a terminal: quotes, backslashes and
+-- ASCII control characters as Lua escapes, and the invisible Unicode
+-- characters above as \u{XXXX}.
+local function escape_text(text)
+    local escaped = gsub(text, '[%z\1-\31\127"\\]', escape_ascii)
+
+    for i = 1, #FORMAT_CHARACTERS do
+        escaped = gsub(escaped, FORMAT_CHARACTERS[i], code_point_escape)
+    end
+    return escaped
+end
+
+
+local function quote_text(text)
+    return '"' .. escape_text(text) .. '"'
+end
+
+
 --- Show a value on one line: strings quoted, lists in brackets, the
 -- IdentityKey as its keys.
 local function show_value(field, value)
@@ -181,8 +235,8 @@ local function show_value(field, value)
         end
         local labels = {}
         for i, key in ipairs(jwks.keys) do
-            labels[i] = jwks_util.label(key, i)
-                .. (type(key.alg) == "string" and (" " .. key.alg) or "")
+            labels[i] = escape_text(jwks_util.label(key, i)
+                .. (type(key.alg) == "string" and (" " .. key.alg) or ""))
         end
         return #labels .. " key" .. (#labels == 1 and "" or "s") .. " ("
             .. concat(labels, ", ") .. ")"
@@ -190,12 +244,12 @@ local function show_value(field, value)
     if type(value) == "table" then
         local items = {}
         for i, item in ipairs(value) do
-            items[i] = tostring(item)
+            items[i] = escape_text(tostring(item))
         end
         return "[" .. concat(items, ", ") .. "]"
     end
     if type(value) == "string" then
-        return (format("%q", value):gsub("\\\n", "\\n"))
+        return quote_text(value)
     end
     return tostring(value)
 end
