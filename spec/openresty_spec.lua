@@ -1,8 +1,10 @@
 -- The library inside Debian's nginx with the Lua module (LuaJIT), calling
 -- the CAM emulator through the cosocket transport. Covered: HTTPS, API
--- errors, timeouts, size limits, keep-alive, phases without cosockets,
--- concurrency in one worker and a bounded load run. A fake server in the
--- same nginx makes the responses the emulator does not make.
+-- errors, timeouts, size limits, keep-alive, host names through nginx's
+-- resolver (with the certificate check and SNI for that name), phases
+-- without cosockets, concurrency in one worker and a bounded load run. A
+-- fake server in the same nginx makes the responses the emulator does not
+-- make.
 --
 -- The handlers are in spec/openresty/handlers.lua and the configuration in
 -- spec/openresty/nginx.conf.template. The load run makes 10,000 requests,
@@ -12,6 +14,10 @@ local socket = require("socket")
 
 local harness = require("openresty.harness")
 local helpers = require("helpers")
+
+-- The host name that the tests' DNS server resolves to 127.0.0.1, under the
+-- .test domain reserved for testing (RFC 2606).
+local DNS_NAME = "cam.test"
 
 -- The emulator admits 20 requests per second per action and account, so
 -- concurrent and load runs spread their calls over several accounts.
@@ -168,9 +174,116 @@ describe("cam.transport.ngx URLs", function()
 end)
 
 
+-- Big-endian 16-bit fields of DNS packets, in code that also runs on
+-- LuaJIT, which has no string.pack.
+local function encode_u16(value)
+    return string.char(math.floor(value / 256), value % 256)
+end
+
+
+local function decode_u16(packet, pos)
+    return packet:byte(pos) * 256 + packet:byte(pos + 1)
+end
+
+
+-- Send one DNS query to 127.0.0.1:port and return the parsed response:
+-- `id`, `rcode`, `answer_count` and `addresses` (IPv4, from A records).
+local function dns_query(port, name, record_type)
+    local id = 0x2f61
+    local question = {}
+    for label in name:gmatch("[^.]+") do
+        question[#question + 1] = string.char(#label) .. label
+    end
+    local packet = encode_u16(id) .. encode_u16(0x0100) .. encode_u16(1)
+        .. encode_u16(0) .. encode_u16(0) .. encode_u16(0)
+        .. table.concat(question) .. "\0" .. encode_u16(record_type)
+        .. encode_u16(1)
+
+    local udp = assert(socket.udp())
+    udp:settimeout(2)
+    assert(udp:setpeername("127.0.0.1", port))
+    assert(udp:send(packet))
+    local response, err = udp:receive()
+    udp:close()
+    assert(response, "no DNS response for " .. name .. ": " .. tostring(err))
+
+    local result = {
+        id = decode_u16(response, 1),
+        rcode = decode_u16(response, 3) % 16,
+        answer_count = decode_u16(response, 7),
+        addresses = {},
+    }
+    -- The answers follow the question, which the response repeats.
+    local pos = #packet + 1
+    for _ = 1, result.answer_count do
+        local answer_type = decode_u16(response, pos + 2)
+        local length = decode_u16(response, pos + 10)
+        if answer_type == 1 and length == 4 then
+            result.addresses[#result.addresses + 1] = table.concat(
+                { response:byte(pos + 12, pos + 15) }, ".")
+        end
+        pos = pos + 12 + length
+    end
+    return result
+end
+
+
+describe("test DNS server", function()
+    local dns
+
+    setup(function()
+        dns = harness.start_dns_server({ DNS_NAME })
+    end)
+
+    teardown(function()
+        if dns then
+            dns:stop()
+        end
+    end)
+
+    it("answers A with 127.0.0.1", function()
+        local response = dns_query(dns.port, DNS_NAME, 1)
+
+        assert.are.equal(0x2f61, response.id)
+        assert.are.equal(0, response.rcode)
+        assert.are.same({ "127.0.0.1" }, response.addresses)
+    end)
+
+    it("answers AAAA with no records", function()
+        local response = dns_query(dns.port, DNS_NAME, 28)
+
+        assert.are.equal(0, response.rcode)
+        assert.are.equal(0, response.answer_count)
+    end)
+
+    it("answers NXDOMAIN for other names", function()
+        for _, name in ipairs({ "other.test", "cam.tencentcloudapi.com" }) do
+            local response = dns_query(dns.port, name, 1)
+            assert.are.equal(3, response.rcode, name)
+            assert.are.equal(0, response.answer_count, name)
+        end
+    end)
+
+    it("logs each query", function()
+        dns_query(dns.port, "CAM.Test", 1)
+
+        local queries = dns:queries()
+        assert.are.same({ type = "A", name = DNS_NAME, rcode = "NOERROR" },
+            queries[#queries])
+    end)
+
+    it("rejects a name outside .test", function()
+        local ok, err = pcall(harness.start_dns_server, { "example.com" })
+
+        assert.is_false(ok)
+        assert.truthy(tostring(err):find("names must end in .test", 1, true))
+    end)
+end)
+
+
 describe("OpenResty", function()
     local accounts = make_accounts()
-    local emu, plain, mismatched, unpooled, nginx
+    local emu, plain, mismatched, unpooled, dns, named, misnamed, nginx
 
     setup(function()
         harness.require_nginx()
@@ -190,6 +303,16 @@ describe("OpenResty", function()
         -- pool would otherwise hand it connections verified elsewhere.
         unpooled = helpers.start_emulator({ tls = ca, accounts = accounts })
 
+        -- Reached by DNS name: a certificate for that name, and one from the
+        -- same trusted CA for another name only.
+        local for_name = helpers.make_ca(helpers.tmpdir(),
+            { names = { DNS_NAME }, ca = ca })
+        local for_other_name = helpers.make_ca(helpers.tmpdir(),
+            { names = { "other.test" }, ca = ca })
+        dns = harness.start_dns_server({ DNS_NAME })
+        named = helpers.start_emulator({ tls = for_name, accounts = accounts })
+        misnamed = helpers.start_emulator({ tls = for_other_name, accounts = accounts })
+
         local list = {}
         for i, account in ipairs(accounts) do
             list[i] = { account.id, account.key }
@@ -200,8 +323,18 @@ describe("OpenResty", function()
             mismatch_url = mismatched.url,
             unpooled_url = unpooled.url,
             refused_url = "http://127.0.0.1:" .. helpers.free_port(),
+            named_url = "https://" .. DNS_NAME .. ":" .. named.port,
+            misnamed_url = "https://" .. DNS_NAME .. ":" .. misnamed.port,
+            unknown_url = "https://unknown.test:" .. named.port,
+            -- Nothing listens on this port, so no pooled connection lets a
+            -- call skip the resolver.
+            named_closed_url = "https://" .. DNS_NAME .. ":" .. helpers.free_port(),
             ca_file = ca.ca_file,
             other_ca_file = other.ca_file,
+            dns_port = dns.port,
+            dns_name = DNS_NAME,
+            sni_cert = for_name.cert,
+            sni_key = for_name.key,
             accounts = list,
         })
     end)
@@ -210,7 +343,8 @@ describe("OpenResty", function()
         if nginx then
             nginx:stop()
         end
-        for _, server in ipairs({ emu, plain, mismatched, unpooled }) do
+        for _, server in ipairs({ emu, plain, mismatched, unpooled, named,
+                misnamed, dns }) do
             server:stop()
         end
     end)
@@ -218,6 +352,8 @@ describe("OpenResty", function()
     before_each(function()
         emu:reset()
         plain:reset()
+        named:reset()
+        misnamed:reset()
     end)
 
     describe("content phase over HTTPS", function()
@@ -334,6 +470,116 @@ describe("OpenResty", function()
             assert.is_false(result.ok)
             assert.are.equal("NGX_TLS", result.code)
             assert.are.equal(0, #mismatched:requests())
+        end)
+    end)
+
+    describe("DNS names", function()
+        local function header_value(entry, name)
+            for _, header in ipairs(entry.headers) do
+                if header.name:lower() == name:lower() then
+                    return header.value
+                end
+            end
+            return nil
+        end
+
+        local function was_queried(name, rcode)
+            for _, query in ipairs(dns:queries()) do
+                if query.type == "A" and query.name == name and query.rcode == rcode then
+                    return true
+                end
+            end
+            return false
+        end
+
+        it("creates, updates and describes at " .. DNS_NAME, function()
+            local report = nginx:get("/flow?target=named")
+            local steps = report.steps
+
+            assert.are.equal("ngx", report.transport)
+            for _, i in ipairs({ 1, 3, 4, 5 }) do
+                assert.is_true(steps[i].ok, steps[i].text)
+            end
+            assert.are.equal("ResourceNotFound.IdentityNotExist", steps[2].code)
+            assert.are.equal(11, steps[5].status)
+            assert.are.equal("fragment", steps[5].response.ResponseMode)
+
+            local logged = named:requests()
+            assert.are.equal(5, #logged)
+            for _, entry in ipairs(logged) do
+                assert.is_true(entry.tls)
+                -- The client signs and sends the host without the port.
+                assert.are.equal(DNS_NAME, header_value(entry, "Host"))
+            end
+            assert.are.equal("UpdateUserOIDCConfig", logged[4].action)
+            assert.is_true(was_queried(DNS_NAME, "NOERROR"))
+        end)
+
+        it("sends the host name as SNI", function()
+            local result = nginx:get("/call?target=sni").results[1]
+
+            assert.is_true(result.ok, result.text)
+            assert.are.equal("sni:" .. DNS_NAME, result.request_id)
+        end)
+
+        it("fails on a certificate for another name", function()
+            local logged_reason = 'lua ssl certificate does not match host "'
+                .. DNS_NAME:gsub("%p", "%%%0") .. '"'
+            local reasons_before = count_matches(nginx:error_log(), logged_reason)
+
+            local result = nginx:get("/call?target=misnamed&action=update&attempts=3")
+                .results[1]
+
+            assert.is_false(result.ok)
+            assert.are.equal("transport", result.kind)
+            assert.are.equal("NGX_TLS", result.code)
+            assert.is_false(result.request_sent)
+            -- NGX_TLS is never retried.
+            assert.are.equal(1, result.attempts)
+            assert.are.equal(0, #misnamed:requests())
+
+            -- When the handshake finishes inside its first call, lua-resty-core
+            -- 0.1.25 raises "assertion failed!" in place of nginx's reason, so
+            -- the transport returns a general one. nginx logs the reason.
+            local prefix = "TLS handshake with " .. DNS_NAME .. " failed: "
+            local reason = result.message:sub(#prefix + 1):match("^(.-) %(nginx verifies")
+            assert.are.equal(prefix, result.message:sub(1, #prefix))
+            assert.truthy(reason == "certificate host mismatch"
+                or reason == "certificate verification failed (nginx's error log has"
+                    .. " the reason)", result.message)
+            assert.are.equal(reasons_before + 1,
+                count_matches(nginx:error_log(), logged_reason))
+        end)
+
+        it("fails on an unknown name (NXDOMAIN)", function()
+            local result = nginx:get("/call?target=unknown").results[1]
+
+            assert.is_false(result.ok)
+            assert.are.equal("transport", result.kind)
+            assert.are.equal("NGX_RESOLVE", result.code)
+            assert.is_false(result.request_sent)
+            assert.are.equal("cannot resolve unknown.test: unknown.test could not be"
+                .. " resolved (3: Host not found) (nginx resolves names with its"
+                .. " resolver directive)", result.message)
+            assert.is_true(was_queried("unknown.test", "NXDOMAIN"))
+            assert.are.equal(0, #named:requests())
+        end)
+
+        it("fails without a resolver directive", function()
+            -- The main server resolves the name, then finds the port closed.
+            local resolved = nginx:get("/call?target=named_closed").results[1]
+            assert.are.equal("NGX_CONNECT", resolved.code, resolved.text)
+
+            -- The second server has no resolver directive.
+            local result = nginx:get("/call?target=named_closed", nginx.untrusted_port)
+                .results[1]
+
+            assert.is_false(result.ok)
+            assert.are.equal("NGX_RESOLVE", result.code, result.text)
+            assert.is_false(result.request_sent)
+            assert.are.equal("cannot resolve " .. DNS_NAME .. ": no resolver defined"
+                .. ' to resolve "' .. DNS_NAME .. '" (nginx resolves names with its'
+                .. " resolver directive)", result.message)
         end)
     end)
 

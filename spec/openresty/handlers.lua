@@ -4,7 +4,8 @@
 --
 -- `/call` makes CAM calls with options from the query string:
 -- `target` (`https`, the default, `http`, `fake`, `refused`, `mismatch`,
--- `unpooled`),
+-- `unpooled`, and by DNS name `named`, `misnamed`, `unknown`,
+-- `named_closed`, `sni`),
 -- `account`
 -- (index into the emulator's accounts), `calls` (sequential calls on one
 -- client), `action` (`describe` or `update`), `timeout` and `max` (client
@@ -40,8 +41,8 @@ local JWKS = {
 
 
 --- Store the settings the spec writes into init_by_lua.
--- @tparam table settings `https_url`, `http_url`, `fake_url`,
---   `refused_url`, `ca_file`, `accounts` (list of `{ id, key }`)
+-- @tparam table settings `ca_file`, `accounts` (list of `{ id, key }`),
+--   and the URL of each `/call` target (`https_url`, `http_url`, ...)
 function _M.configure(settings)
     config = settings
 end
@@ -65,6 +66,11 @@ local function endpoint_for(target)
         refused = config.refused_url,
         mismatch = config.mismatch_url,
         unpooled = config.unpooled_url,
+        named = config.named_url,
+        misnamed = config.misnamed_url,
+        unknown = config.unknown_url,
+        named_closed = config.named_closed_url,
+        sni = config.sni_url,
     }
     return urls[target or "https"] or error("unknown target " .. tostring(target))
 end
@@ -117,6 +123,7 @@ local function outcome(res, err, started)
         result.request_id = err.request_id
         result.http_status = err.status
         result.request_sent = err.request_sent
+        result.attempts = err.attempts
         result.text = tostring(err)
     end
     return result
@@ -340,6 +347,18 @@ end
 
 function fake_modes.redirect()
     ngx.redirect("https://elsewhere.example/", 302)
+end
+
+
+--- Respond as CAM to any action, with `sni:` and the server name the client
+-- sent in TLS (empty without SNI) as the RequestId.
+function _M.sni()
+    local body = '{"Response":{"ProviderType":12,"Status":0,"RequestId":'
+        .. cjson.encode("sni:" .. (ngx.var.ssl_server_name or "")) .. '}}'
+
+    ngx.header["Content-Type"] = "application/json"
+    ngx.header["Content-Length"] = #body
+    ngx.print(body)
 end
 
 

@@ -1,9 +1,11 @@
 --- Test-side support for spec/openresty_spec.lua: Debian's nginx with the
--- Lua module as a child process, a client for many concurrent HTTP requests
--- on luasocket and coroutines, and process figures from /proc.
+-- Lua module as a child process, a DNS server for its `resolver` directive,
+-- a client for many concurrent HTTP requests on luasocket and coroutines,
+-- and process figures from /proc.
 --
--- Runs on Lua 5.4 and on LuaJIT. Every nginx started here is stopped by
--- `nginx:stop()`; any still running when the Lua state closes is killed.
+-- Runs on Lua 5.4 and on LuaJIT. Every nginx and DNS server started here is
+-- stopped by its `stop()` method; any still running when the Lua state
+-- closes is killed.
 -- @module openresty.harness
 
 local socket = require("socket")
@@ -220,17 +222,21 @@ end
 
 --- Start nginx with spec/openresty/nginx.conf.template.
 -- @tparam table settings the table given to `handlers.configure` inside
---   nginx, plus `ca_file` and `other_ca_file` for lua_ssl_trusted_certificate
+--   nginx, plus `ca_file` and `other_ca_file` for lua_ssl_trusted_certificate,
+--   `dns_port` for the main server's `resolver`, and `dns_name`, `sni_cert`
+--   and `sni_key` for the TLS server that replies with the SNI it received
+--   (reached as `https://DNS_NAME:sni_port`)
 -- @treturn table nginx: `port` (the main server), `untrusted_port`,
---   `fake_port`, `pid` (the master), `dir`, and the methods below
+--   `fake_port`, `sni_port`, `pid` (the master), `dir`, and the methods below
 -- @raise when nginx is missing or does not start, with its error log
 function _M.start_nginx(settings)
     _M.require_nginx()
 
     local dir = helpers.tmpdir()
     local root = absolute_root()
-    local ports = free_ports(3)
+    local ports = free_ports(4)
     settings.fake_url = "http://127.0.0.1:" .. ports[3]
+    settings.sni_url = "https://" .. settings.dns_name .. ":" .. ports[4]
 
     local values = {
         prefix = dir,
@@ -239,8 +245,12 @@ function _M.start_nginx(settings)
         port = ports[1],
         untrusted_port = ports[2],
         fake_port = ports[3],
+        sni_port = ports[4],
         ca_file = settings.ca_file,
         other_ca_file = settings.other_ca_file,
+        dns_port = settings.dns_port,
+        sni_cert = settings.sni_cert,
+        sni_key = settings.sni_key,
         settings = lua_literal(settings),
     }
     local template = root .. "/spec/openresty/nginx.conf.template"
@@ -251,6 +261,7 @@ function _M.start_nginx(settings)
     local server = launch(dir, conf, ports[1])
     server.untrusted_port = ports[2]
     server.fake_port = ports[3]
+    server.sni_port = ports[4]
     return server
 end
 
@@ -408,6 +419,79 @@ function Nginx:get(path, port)
         error("GET " .. path .. " returned " .. status .. ": " .. body, 2)
     end
     return value, status
+end
+
+
+-- DNS server -----------------------------------------------------------------
+
+local DnsServer = {}
+DnsServer.__index = DnsServer
+
+
+--- Start spec/support/dns_server.lua on a free UDP port of 127.0.0.1. It
+-- returns 127.0.0.1 for A queries for `names`, no records for their other
+-- types, and NXDOMAIN for every other name.
+-- @tparam table names host names, each ending in `.test`
+-- @treturn table the server: `port`, `pid`, and the methods below
+-- @raise when the server does not start, with its stderr
+function _M.start_dns_server(names)
+    local dir = helpers.tmpdir()
+    local script = absolute_root() .. "/spec/support/dns_server.lua"
+    local argv = { "lua5.4", script, dir .. "/queries" }
+    for _, name in ipairs(names) do
+        argv[#argv + 1] = name
+    end
+    for i, value in ipairs(argv) do
+        argv[i] = helpers.shell_quote(value)
+    end
+
+    -- The shell prints its pid and becomes the server, which prints its port.
+    local command = string.format("echo $$; exec %s 2>%s", table.concat(argv, " "),
+        helpers.shell_quote(dir .. "/stderr"))
+    local handle = assert(io.popen(command, "r"))
+    local pid = tonumber(handle:read("*l"))
+    local port = tonumber(handle:read("*l"))
+    if pid == nil or port == nil then
+        handle:close()
+        error("the DNS server did not start: "
+            .. (read_file(dir .. "/stderr") or ""), 2)
+    end
+
+    local server = setmetatable({ pid = pid, port = port, handle = handle,
+        dir = dir }, DnsServer)
+    running[server] = true
+    return server
+end
+
+
+--- Return the queries received so far, oldest first, each as
+-- `{ type = "A", name = "cam.test", rcode = "NOERROR" }`.
+function DnsServer:queries()
+    local list = {}
+    for line in (read_file(self.dir .. "/queries") or ""):gmatch("[^\n]+") do
+        local kind, name, rcode = line:match("^(%S+) (%S+) (%S+)$")
+        list[#list + 1] = { type = kind, name = name, rcode = rcode }
+    end
+    return list
+end
+
+
+--- Stop the server and reap it. Safe to call twice.
+function DnsServer:stop()
+    if self.stopped then
+        return
+    end
+    os.execute("kill -TERM " .. self.pid .. " 2>/dev/null")
+    local deadline = socket.gettime() + 5
+    while process_running(self.pid) and socket.gettime() < deadline do
+        socket.sleep(0.02)
+    end
+    if process_running(self.pid) then
+        os.execute("kill -KILL " .. self.pid .. " 2>/dev/null")
+    end
+    self.handle:close()
+    self.stopped = true
+    running[self] = nil
 end
 
 

@@ -255,6 +255,8 @@ function mt:connect(target, req, deadline, timeout_ms)
     local sock = ngx_socket_tcp()
 
     sock:settimeouts(connect_ms, timeout_ms, timeout_ms)
+    -- NOTE: nginx resolves a host name within its `resolver_timeout`, which
+    -- the connect timeout above does not shorten.
     local ok, err = sock:connect(target.host, target.port,
         { pool = target.pool })
     if not ok then
@@ -273,7 +275,9 @@ function mt:connect(target, req, deadline, timeout_ms)
         -- With a certificate for another host name, lua-resty-core 0.1.25
         -- on ngx_lua 0.10.23 sometimes raises "assertion failed!" instead
         -- of returning an error, so the handshake runs in pcall. LuaJIT
-        -- lets a cosocket yield across pcall.
+        -- lets a cosocket yield across pcall. The session argument must be
+        -- a session or nil: with false, ngx_lua's synchronous path reports
+        -- success even when verification failed.
         local called, session
         called, session, err = pcall(sock.sslhandshake, sock,
             self.sessions[target.pool], target.server_name, true)
