@@ -275,9 +275,9 @@ function mt:connect(target, req, deadline, timeout_ms)
         -- With a certificate for another host name, lua-resty-core 0.1.25
         -- on ngx_lua 0.10.23 sometimes raises "assertion failed!" instead
         -- of returning an error, so the handshake runs in pcall. LuaJIT
-        -- lets a cosocket yield across pcall. The session argument must be
-        -- a session or nil: with false, ngx_lua's synchronous path reports
-        -- success even when verification failed.
+        -- lets a cosocket yield across pcall. The session argument is a
+        -- session or nil, never false, which per ngx_lua's documentation
+        -- makes sslhandshake return a boolean in place of a session.
         local called, session
         called, session, err = pcall(sock.sslhandshake, sock,
             self.sessions[target.pool], target.server_name, true)
