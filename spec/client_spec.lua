@@ -978,3 +978,110 @@ describe("cam.new credential options", function()
         assert.truthy(tostring(err):find("http://", 1, true))
     end)
 end)
+
+
+describe("server clock out of range", function()
+    local emu
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+    end)
+
+    -- A libcurl transport that replaces each response's Date header.
+    local function dating_transport(date)
+        local curl = require("cam.transport.curl").new()
+        return {
+            request = function(_, req)
+                local response, failure = curl:request(req)
+                if response ~= nil then
+                    response.headers.date = date
+                end
+                return response, failure
+            end,
+            close = function() curl:close() end,
+        }
+    end
+
+    it("names a Date before 1970", function()
+        emu:set_clock(-(os.time() + 100000))
+        local entries = {}
+        local c = helpers.new_client(emu, { logger = helpers.capture_logger(entries) })
+        local ok, res, err = pcall(c.describe_oidc, c)
+        assert.is_true(ok, res)
+        assert.is_nil(res)
+        assert.are.equal("AuthFailure.SignatureExpire", err.code)
+        assert.truthy(err.message:find("Date header 'Tue, 30 Dec 1969 ", 1, true)
+            or err.message:find("Date header 'Wed, 31 Dec 1969 ", 1, true), err.message)
+        assert.truthy(err.message:find("is before 1970", 1, true), err.message)
+        assert.truthy(err.message:find("Set the system clock", 1, true), err.message)
+        assert.are.equal(0, c.clock_offset)
+        assert.are.equal(1, #emu:requests())
+    end)
+
+    it("names a Date after year 9999", function()
+        emu:set_clock(3600)
+        local c = helpers.new_client(emu, {
+            transport = dating_transport("Fri, 32 Dec 9999 00:00:00 GMT") })
+        local ok, res, err = pcall(c.describe_oidc, c)
+        assert.is_true(ok, res)
+        assert.is_nil(res)
+        assert.are.equal("AuthFailure.SignatureExpire", err.code)
+        assert.truthy(err.message:find("Date header 'Fri, 32 Dec 9999 00:00:00 GMT' is after"
+            .. " year 9999", 1, true), err.message)
+        assert.are.equal(0, c.clock_offset)
+    end)
+
+    it("names an unparsable Date", function()
+        emu:set_clock(3600)
+        local c = helpers.new_client(emu, { transport = dating_transport("soon") })
+        local _, err = c:describe_oidc()
+        assert.are.equal("AuthFailure.SignatureExpire", err.code)
+        assert.truthy(err.message:find("Date header 'soon' is not an HTTP date", 1, true),
+            err.message)
+        assert.are.equal(1, #emu:requests())
+    end)
+
+    it("recovers from an offset out of range", function()
+        local c = helpers.new_client(emu)
+        c.clock_offset = -os.time() - 1000
+        local ok, res = pcall(c.describe_oidc, c)
+        assert.is_true(ok, res)
+        assert.are.equal(0, res.Status)
+        assert.is_true(math.abs(c.clock_offset) <= 2)
+        assert.are.same({ "AuthFailure.SignatureExpire", "Success" },
+            { emu:requests()[1].outcome, emu:requests()[2].outcome })
+    end)
+end)
+
+
+describe("secret id with a space", function()
+    it("returns InvalidCredentials instead of raising", function()
+        local c = cam.new({ endpoint = "http://127.0.0.1:9", secret_id = "AKID x/1",
+            secret_key = "k12345678" })
+        local ok, res, err = pcall(c.describe_oidc, c)
+        assert.is_true(ok, res)
+        assert.is_nil(res)
+        assert.are.equal("credentials", err.kind)
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("option 'secret_id' contains a space at byte 5",
+            1, true), err.message)
+        assert.is_nil(err.message:find("k12345678", 1, true))
+    end)
+
+    it("returns InvalidCredentials from a dry run", function()
+        local c = cam.new({ endpoint = "http://127.0.0.1:9", secret_id = "AKID,x",
+            secret_key = "k12345678", dry_run = true })
+        local ok, res, err = pcall(c.describe_oidc, c)
+        assert.is_true(ok, res)
+        assert.is_nil(res)
+        assert.are.equal("InvalidCredentials", err.code)
+    end)
+end)

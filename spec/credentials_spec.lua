@@ -113,6 +113,26 @@ describe("credentials.static", function()
         assert.is_nil(err.message:find("key0001", 1, true))
     end)
 
+    -- Each secret id breaks the Credential part of the Authorization header.
+    local BAD_IDS = {
+        { "AKID x1", "a space at byte 5" },
+        { "AKID,x1", "',' at byte 5" },
+        { "AKID/x1", "'/' at byte 5" },
+        { "AKID\195\169x", "the non-ASCII byte 0xC3 at byte 5" },
+        { "AKID\1x", "a control character" },
+    }
+    for _, case in ipairs(BAD_IDS) do
+        it("rejects a secret id with " .. case[2], function()
+            local _, err = credentials.static({ secret_id = case[1],
+                secret_key = "SecretKeyOfABadId0001" }):fetch()
+            assert.are.equal("credentials", err.kind)
+            assert.are.equal("InvalidCredentials", err.code)
+            assert.truthy(err.message:find("option 'secret_id' contains " .. case[2], 1, true),
+                err.message)
+            assert.is_nil(err.message:find("SecretKeyOfABadId0001", 1, true))
+        end)
+    end
+
     it("raises on a wrong type or a missing key", function()
         assert.has_error(function() credentials.static({ secret_id = 1, secret_key = "k" }) end)
         assert.has_error(function() credentials.static({ secret_id = "AKIDx" }) end)
@@ -157,6 +177,17 @@ describe("credentials.env", function()
     it("reports unset variables as not found", function()
         local _, err = with_env({}, function() return credentials.env():fetch() end)
         assert.are.equal("CredentialsNotFound", err.code)
+    end)
+
+    it("names the variable with a space inside the secret id", function()
+        local _, err = with_env({ TENCENTCLOUD_SECRET_ID = "AKID x/1",
+            TENCENTCLOUD_SECRET_KEY = "k12345678" }, function()
+            return credentials.env():fetch()
+        end)
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("TENCENTCLOUD_SECRET_ID contains a space at byte 5",
+            1, true), err.message)
+        assert.is_nil(err.message:find("k12345678", 1, true))
     end)
 
     it("names the variable with stray whitespace", function()
@@ -209,6 +240,14 @@ describe("credentials.profile", function()
         assert.are.equal("InvalidCredentials", err.code)
         assert.truthy(err.message:find("[default] secret_key", 1, true))
         assert.truthy(err.message:find(dir, 1, true))
+        assert.is_nil(err.message:find("file-key", 1, true))
+    end)
+
+    it("rejects a slash in the secret id naming the key", function()
+        local _, err = fetch("[default]\nsecret_id = AKIDfile/1\nsecret_key = file-key\n")
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("[default] secret_id contains '/' at byte 9", 1, true),
+            err.message)
         assert.is_nil(err.message:find("file-key", 1, true))
     end)
 
@@ -358,6 +397,21 @@ describe("credentials against the emulator", function()
             assert.are.equal("InvalidResponse", err.code)
         end)
 
+        it("rejects a TmpSecretId with a space naming it", function()
+            set_metadata({ role = "cvm-role" })
+            local provider = credentials.cvm_role({ base_url = emu.url,
+                transport = editing_transport(function(response)
+                    response.body = response.body:gsub('"TmpSecretId":"AKID',
+                        '"TmpSecretId":"AKID tmp/')
+                end) })
+            local ok, creds, err = pcall(provider.fetch, provider)
+            assert.is_true(ok, creds)
+            assert.is_nil(creds)
+            assert.are.equal("InvalidCredentials", err.code)
+            assert.truthy(err.message:find("CVM role cvm-role TmpSecretId contains a space",
+                1, true), err.message)
+        end)
+
         it("retries an HTTP 500 of the credential", function()
             set_metadata({ role = "cvm-role" })
             local provider = credentials.cvm_role({ base_url = emu.url, role = "cvm-role" })
@@ -425,6 +479,23 @@ describe("credentials against the emulator", function()
             assert.are.equal("AuthFailure.SignatureFailure", err.code)
             assert.is_string(err.request_id)
             assert.truthy(err.message:find("STS AssumeRole", 1, true))
+        end)
+
+        it("rejects a TmpSecretId with a space naming it", function()
+            local client = cam.new({ endpoint = emu.url, credentials =
+                credentials.assume_role({ role_arn = ROLE_ARN, base_url = emu.url,
+                    source = source(),
+                    transport = editing_transport(function(response)
+                        response.body = response.body:gsub('"TmpSecretId":"[^"]*"',
+                            '"TmpSecretId":"AKID tmp/1"')
+                    end) }) })
+            local ok, res, err = pcall(client.describe_oidc, client)
+            assert.is_true(ok, res)
+            assert.is_nil(res)
+            assert.are.equal("InvalidCredentials", err.code)
+            assert.truthy(err.message:find("STS AssumeRole TmpSecretId contains a space"
+                .. " at byte 5", 1, true), err.message)
+            assert.are.equal(0, #requests_for(emu, "DescribeUserOIDCConfig"))
         end)
 
         it("retries throttled STS requests", function()
@@ -570,6 +641,48 @@ describe("credentials against the emulator", function()
                 .. " date", 1, true), err.message)
             assert.are.equal(0, provider.clock_offset)
             assert.are.equal(1, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("names a Date before 1970", function()
+            emu:set_clock(-(os.time() + 100000))
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source() })
+            local ok, creds, err = pcall(provider.fetch, provider)
+            assert.is_true(ok, creds)
+            assert.is_nil(creds)
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find(" 1969 %d%d:%d%d:%d%d GMT' is before 1970"),
+                err.message)
+            assert.truthy(err.message:find("Set the system clock", 1, true), err.message)
+            assert.are.equal(0, provider.clock_offset)
+            assert.are.equal(1, #requests_for(emu, "AssumeRole"))
+        end)
+
+        it("names a Date after year 9999", function()
+            emu:set_clock(3600)
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                transport = editing_transport(function(response)
+                    response.headers.date = "Fri, 32 Dec 9999 00:00:00 GMT"
+                end) })
+            local ok, creds, err = pcall(provider.fetch, provider)
+            assert.is_true(ok, creds)
+            assert.is_nil(creds)
+            assert.truthy(err.message:find("Date header 'Fri, 32 Dec 9999 00:00:00 GMT' is"
+                .. " after year 9999", 1, true), err.message)
+            assert.are.equal(0, provider.clock_offset)
+        end)
+
+        it("recovers from an offset out of range", function()
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source() })
+            provider.clock_offset = -os.time() - 1000
+            local ok, creds = pcall(provider.fetch, provider)
+            assert.is_true(ok, creds)
+            assert.is_table(creds)
+            assert.is_true(math.abs(provider.clock_offset) <= 2)
+            assert.are.same({ "AuthFailure.SignatureExpire", "Success" },
+                outcomes_for(emu, "AssumeRole"))
         end)
 
         it("corrects the clock once per fetch", function()
@@ -750,6 +863,18 @@ describe("credentials against the emulator", function()
             local _, err = with_env(tke_env(), function() return provider:fetch() end)
             assert.are.equal("AuthFailure.SignatureExpire", err.code)
             assert.truthy(err.message:find("no Date header", 1, true), err.message)
+            assert.are.equal(1, #requests_for(emu, "AssumeRoleWithWebIdentity"))
+        end)
+
+        it("names a Date before 1970", function()
+            emu:set_clock(-(os.time() + 100000))
+            local provider = credentials.tke_oidc()
+            -- with_env raises what the function raises.
+            local creds, err = with_env(tke_env(), function() return provider:fetch() end)
+            assert.is_nil(creds)
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find("is before 1970", 1, true), err.message)
+            assert.are.equal(0, provider.clock_offset)
             assert.are.equal(1, #requests_for(emu, "AssumeRoleWithWebIdentity"))
         end)
 
@@ -1031,6 +1156,18 @@ describe("credentials.cache", function()
         assert.are.equal(2, fetches)
     end)
 
+    it("rejects a provider's secret id with a slash", function()
+        local store = cache.new({ name = "custom", fetch = function()
+            return { secret_id = "AKID/x1", secret_key = "CustomSecretKey0001" }
+        end })
+        local creds, err = store:get()
+        assert.is_nil(creds)
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.truthy(err.message:find("credentials provider custom: secret_id contains '/'",
+            1, true), err.message)
+        assert.is_nil(err.message:find("CustomSecretKey0001", 1, true))
+    end)
+
     it("keeps a permanent key until invalidated", function()
         local fetches = 0
         local store = cache.new({ fetch = function()
@@ -1043,5 +1180,116 @@ describe("credentials.cache", function()
         assert.are.equal(first, store:get())
         store:invalidate(first)
         assert.are.equal("k2", store:get().secret_key)
+    end)
+end)
+
+
+describe("credential providers against an echoing server", function()
+    local echo
+    local SOURCE_KEY = "EchoSourceSecretKeyValue001"
+    local SOURCE_TOKEN = "EchoSourceTokenValue0000001"
+    local WEB_TOKEN = "EchoWebIdentityTokenValue001"
+    local METADATA_KEY = "EchoMetadataSecretKey000000001"
+    local METADATA_TOKEN = "EchoMetadataToken00000000001"
+
+    setup(function()
+        echo = helpers.start_echo_server()
+    end)
+
+    teardown(function()
+        echo:stop()
+    end)
+
+    -- Assert that none of `secrets` and no signature the server received
+    -- is in the error's fields, its text or a log line.
+    local function assert_hidden(err, lines, secrets)
+        local texts = { tostring(err), tostring(err.code), tostring(err.message),
+            tostring(err.request_id) }
+        for _, line in ipairs(lines) do
+            texts[#texts + 1] = line
+        end
+        local hidden = {}
+        for _, secret in ipairs(secrets) do
+            hidden[#hidden + 1] = secret
+        end
+        for _, signature in ipairs(echo:signatures()) do
+            hidden[#hidden + 1] = signature
+        end
+        for _, text in ipairs(texts) do
+            for _, secret in ipairs(hidden) do
+                assert.is_nil(text:find(secret, 1, true), "secret in " .. text)
+            end
+        end
+    end
+
+    local function assume_role_client(lines, token)
+        return cam.new({ endpoint = echo.url, sts_url = echo.url, role_arn = ROLE_ARN,
+            secret_id = helpers.DEMO_ID, secret_key = SOURCE_KEY, token = token,
+            max_attempts = 1, logger = helpers.capture_log_lines(lines) })
+    end
+
+    it("masks the AssumeRole signature", function()
+        local before = #echo:signatures()
+        local lines = {}
+        local _, err = assume_role_client(lines):describe_oidc()
+        assert.are.equal(before + 1, #echo:signatures())
+        assert.are.equal("credentials", err.kind)
+        assert.truthy(err.message:find("Signature=***", 1, true), err.message)
+        assert.truthy(err.code:find("***", 1, true), err.code)
+        assert.truthy(err.request_id:find("***", 1, true), err.request_id)
+        assert.is_true(#lines >= 1)
+        assert_hidden(err, lines, { SOURCE_KEY })
+    end)
+
+    it("masks the token of a temporary source", function()
+        local lines = {}
+        local _, err = assume_role_client(lines, SOURCE_TOKEN):describe_oidc()
+        assert.are.equal("credentials", err.kind)
+        assert.truthy(err.message:find("token ***", 1, true), err.message)
+        assert_hidden(err, lines, { SOURCE_KEY, SOURCE_TOKEN })
+    end)
+
+    it("masks the web identity token", function()
+        local token_file = helpers.tmpdir() .. "/token"
+        write_file(token_file, WEB_TOKEN .. "\n")
+        local lines = {}
+        local env = {
+            HOME = helpers.tmpdir(),
+            TKE_REGION = "ap-shanghai",
+            TKE_PROVIDER_ID = "cls-provider",
+            TKE_WEB_IDENTITY_TOKEN_FILE = token_file,
+            TKE_ROLE_ARN = ROLE_ARN,
+            TENCENTCLOUD_STS_ENDPOINT = echo.url,
+        }
+        local system_file = io.open("/etc/tencentcloud/credentials")
+        if system_file ~= nil then
+            system_file:close()
+            return pending("this machine has /etc/tencentcloud/credentials")
+        end
+        local _, err = with_env(env, function()
+            return cam.new({ endpoint = echo.url, max_attempts = 1,
+                logger = helpers.capture_log_lines(lines) }):describe_oidc()
+        end)
+        assert.are.equal("credentials", err.kind)
+        assert.truthy(err.message:find("web identity token ***", 1, true), err.message)
+        local skipped = 0
+        for _, line in ipairs(lines) do
+            if line:find("credential provider skipped", 1, true)
+                and line:find("TKE OIDC", 1, true) then
+                skipped = skipped + 1
+            end
+        end
+        assert.are.equal(1, skipped)
+        assert_hidden(err, lines, { WEB_TOKEN })
+    end)
+
+    it("masks the CVM credential in its Code", function()
+        local lines = {}
+        local _, err = cam.new({ endpoint = echo.url, max_attempts = 1,
+            credentials = credentials.cvm_role({ base_url = echo.url }),
+            logger = helpers.capture_log_lines(lines) }):describe_oidc()
+        assert.are.equal("MetadataFailure", err.code)
+        assert.truthy(err.message:find("Code Failed *** ***", 1, true), err.message)
+        assert_hidden(err, lines, { METADATA_KEY, METADATA_TOKEN })
     end)
 end)

@@ -495,3 +495,99 @@ describe("secrets under faults", function()
         end
     end)
 end)
+
+
+describe("secrets in STS error codes", function()
+    local emu
+    local ROLE_ARN = "qcs::cam::uin/100000000001:roleName/deployer"
+    local WEB_TOKEN = "WebIdentityTokenForFaults00009"
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+        emu:add_credential(TEMP_ID, TEMP_KEY, TEMP_TOKEN)
+    end)
+
+    -- Assert that the secret is in no field of the error, its text or a log
+    -- line.
+    local function assert_hidden(err, lines, secret)
+        local texts = { tostring(err), tostring(err.code), tostring(err.message),
+            tostring(err.request_id) }
+        for _, line in ipairs(lines) do
+            texts[#texts + 1] = line
+        end
+        for _, text in ipairs(texts) do
+            assert.is_nil(text:find(secret, 1, true), "secret in " .. text)
+        end
+    end
+
+    local CASES = {
+        { "the source's secret key", helpers.DEMO_ID, SECRET_KEY, nil, SECRET_KEY },
+        { "a temporary source's key", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_KEY },
+        { "a temporary source's token", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_TOKEN },
+    }
+    for _, case in ipairs(CASES) do
+        local name, id, key, token, secret = case[1], case[2], case[3], case[4], case[5]
+
+        it("masks " .. name .. " in AssumeRole", function()
+            emu:fault({ fault = "error", action = "AssumeRole", code = secret })
+            local lines = {}
+            local c = cam.new({ endpoint = emu.url, sts_url = emu.url, secret_id = id,
+                secret_key = key, token = token, max_attempts = 1, role_arn = ROLE_ARN,
+                logger = helpers.capture_log_lines(lines) })
+            local res, err = c:describe_oidc()
+            assert.is_nil(res)
+            assert.are.equal("credentials", err.kind)
+            assert.are.equal("***", err.code)
+            assert.is_string(err.request_id)
+            assert.truthy(err.message:find("STS AssumeRole failed: ***", 1, true), err.message)
+            assert.is_true(#lines >= 1)
+            assert_hidden(err, lines, secret)
+        end)
+    end
+
+    it("masks the web identity token in AssumeRoleWithWebIdentity", function()
+        local system_file = io.open("/etc/tencentcloud/credentials")
+        if system_file ~= nil then
+            system_file:close()
+            return pending("this machine has /etc/tencentcloud/credentials")
+        end
+        local token_file = helpers.tmpdir() .. "/token"
+        local file = assert(io.open(token_file, "w"))
+        file:write(WEB_TOKEN, "\n")
+        file:close()
+        emu:fault({ fault = "error", action = "AssumeRoleWithWebIdentity", code = WEB_TOKEN })
+
+        local lines = {}
+        local env = {
+            HOME = helpers.tmpdir(),
+            TKE_REGION = "ap-shanghai",
+            TKE_PROVIDER_ID = "cls-provider",
+            TKE_WEB_IDENTITY_TOKEN_FILE = token_file,
+            TKE_ROLE_ARN = ROLE_ARN,
+            TENCENTCLOUD_STS_ENDPOINT = emu.url,
+        }
+        local _, err = helpers.with_env(env, function()
+            return cam.new({ endpoint = emu.url, max_attempts = 1,
+                logger = helpers.capture_log_lines(lines) }):describe_oidc()
+        end)
+        assert.are.equal("credentials", err.kind)
+        assert.are.equal("***", err.code)
+        local skipped
+        for _, line in ipairs(lines) do
+            if line:find("credential provider skipped", 1, true)
+                and line:find("TKE OIDC", 1, true) then
+                skipped = line
+            end
+        end
+        assert.truthy(skipped, table.concat(lines, "\n"))
+        assert_hidden(err, lines, WEB_TOKEN)
+    end)
+end)

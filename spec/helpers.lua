@@ -630,6 +630,166 @@ function Emulator:add_credential(id, key, token)
 end
 
 
+-- Echoing mock server ---------------------------------------------------------
+
+-- The mock server's program, run as a Lua 5.4 child process with luasocket.
+-- See `start_echo_server`.
+local ECHO_SERVER = [==[
+local socket = require("socket")
+
+local port_file, log_file = arg[1], arg[2]
+local server = assert(socket.bind("127.0.0.1", 0))
+local _, port = server:getsockname()
+local f = assert(io.open(port_file, "w"))
+f:write(port, "\n")
+f:close()
+
+-- Escape text for a JSON string.
+local function quoted(text)
+    return '"' .. text:gsub('[%c"\\]', function(c)
+        return ("\\u%04x"):format(c:byte())
+    end) .. '"'
+end
+
+local ROLE = "echo-role"
+local METADATA = "/latest/meta-data/cam/security-credentials/"
+
+local function respond(method, path, headers, body)
+    if method == "GET" and path == METADATA then
+        return 200, "text/plain", ROLE
+    end
+    if method == "GET" and path == METADATA .. ROLE then
+        local key, token = "EchoMetadataSecretKey000000001", "EchoMetadataToken00000000001"
+        return 200, "application/json", '{"TmpSecretId":"AKIDEchoMetadata00000001",'
+            .. '"TmpSecretKey":' .. quoted(key) .. ',"Token":' .. quoted(token)
+            .. ',"ExpiredTime":' .. (os.time() + 3600) .. ',"Code":'
+            .. quoted("Failed " .. token .. " " .. key) .. "}"
+    end
+
+    local authorization = headers["authorization"] or ""
+    local token = headers["x-tc-token"] or ""
+    local web_token = body:match('"WebIdentityToken":"([^"]*)"') or ""
+    local signature = authorization:match("Signature=(%x+)") or ""
+    local short = token .. " " .. web_token .. " " .. signature
+    return 200, "application/json", '{"Response":{"Error":{"Code":' .. quoted(short)
+        .. ',"Message":' .. quoted("echo " .. authorization .. " token " .. token
+        .. " web identity token " .. web_token) .. '},"RequestId":' .. quoted(short)
+        .. "}}"
+end
+
+local deadline = socket.gettime() + 600
+server:settimeout(1)
+for _ = 1, 1000 do
+    if socket.gettime() > deadline then
+        break
+    end
+    local conn = server:accept()
+    if conn then
+        conn:settimeout(5)
+        local method, path = (conn:receive("*l") or ""):match("^(%u+) (%S+)")
+        local headers = {}
+        local line = conn:receive("*l")
+        while line and line ~= "" do
+            local name, value = line:match("^([^:]+):%s*(.*)$")
+            if name then
+                headers[name:lower()] = value
+            end
+            line = conn:receive("*l")
+        end
+        local body = ""
+        if headers["content-length"] then
+            body = conn:receive(tonumber(headers["content-length"])) or ""
+        end
+
+        local log = io.open(log_file, "a")
+        if log then
+            log:write(headers["authorization"] or "", "\n")
+            log:close()
+        end
+
+        local status, content_type, text = respond(method, path, headers, body)
+        conn:send(("HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+            .. "Connection: close\r\n\r\n%s"):format(status, content_type, #text, text))
+        conn:close()
+    end
+end
+]==]
+
+local EchoServer = {}
+EchoServer.__index = EchoServer
+
+
+--- Start a mock server on 127.0.0.1 that echoes what a credential provider
+-- must keep secret.
+--
+-- A POST gets HTTP 200 with an API error envelope whose `Code` and
+-- `RequestId` are the request's `X-TC-Token`, the body's `WebIdentityToken`
+-- and the signature from `Authorization`, joined by spaces, and whose
+-- `Message` contains the whole `Authorization` header and both tokens. The
+-- CVM metadata paths bind the role `echo-role` and return its credential
+-- with a `Code` that contains the credential's token and secret key
+-- (`EchoMetadataToken00000000001`, `EchoMetadataSecretKey000000001`). The
+-- server stops after 600 s or 1,000 requests.
+-- @treturn table `url`, `stop()`, and `signatures()`, which returns every
+--   signature received so far
+function _M.start_echo_server()
+    local dir = _M.tmpdir()
+    local script, port_file, log_file = dir .. "/echo.lua", dir .. "/port", dir .. "/log"
+    write_file(script, ECHO_SERVER)
+
+    local handle = assert(io.popen("sh -c " .. _M.shell_quote("echo $$; exec lua5.4 "
+        .. _M.shell_quote(script) .. " " .. _M.shell_quote(port_file) .. " "
+        .. _M.shell_quote(log_file) .. " </dev/null >/dev/null 2>&1") .. " &"))
+    local pid = tonumber(handle:read("l"))
+    handle:close()
+    assert(pid, "cannot start the echo server")
+
+    local echo = setmetatable({ pid = pid, log_file = log_file }, EchoServer)
+    echo.guard = setmetatable({}, {
+        __gc = function()
+            if not echo.stopped then
+                os.execute("kill " .. pid .. " 2>/dev/null")
+            end
+        end,
+    })
+
+    local deadline = socket.gettime() + _M.START_TIMEOUT
+    while echo.url == nil and socket.gettime() < deadline do
+        local port = (read_file(port_file) or ""):match("^(%d+)\n")
+        if port then
+            echo.url = "http://127.0.0.1:" .. port
+        else
+            socket.sleep(0.02)
+        end
+    end
+    if echo.url == nil then
+        echo:stop()
+        error("the echo server did not write its port within " .. _M.START_TIMEOUT .. " s", 2)
+    end
+    return echo
+end
+
+
+--- Stop the echo server.
+function EchoServer:stop()
+    if not self.stopped then
+        os.execute("kill " .. self.pid .. " 2>/dev/null")
+        self.stopped = true
+    end
+end
+
+
+--- Return every signature the echo server has received, oldest first.
+-- @treturn {string,...}
+function EchoServer:signatures()
+    local found = {}
+    for signature in (read_file(self.log_file) or ""):gmatch("Signature=(%x+)") do
+        found[#found + 1] = signature
+    end
+    return found
+end
+
+
 -- Certificates ---------------------------------------------------------------
 
 local SERVER_NAMES = { "127.0.0.1", "localhost", "cam.tencentcloudapi.com" }

@@ -19,6 +19,7 @@
 
 local cache = require("cam.credentials.cache")
 local core = require("cam.core")
+local credentials_http = require("cam.credentials.http")
 local endpoint = require("cam.endpoint")
 local errors = require("cam.errors")
 local json = require("cam.json")
@@ -33,7 +34,6 @@ local find = string.find
 local floor = math.floor
 local getmetatable = getmetatable
 local min = math.min
-local os_time = os.time
 local pairs = pairs
 local pcall = pcall
 local random = math.random
@@ -223,13 +223,14 @@ end
 
 --- Build the signed request for an action with an encoded body.
 -- The timestamp is the current time plus the clock offset learned from an
--- `AuthFailure.SignatureExpire` response.
+-- `AuthFailure.SignatureExpire` response, kept within the years 1970 to
+-- 9999 (see `cam.credentials.http.signing_time`).
 -- @tparam string action
 -- @tparam string body
 -- @tparam table creds `secret_id`, `secret_key`, `token`
 -- @treturn table `method`, `url`, `headers` (a list of pairs) and `body`
 function client_mt:build_request(action, body, creds)
-    local timestamp = os_time() + self.clock_offset
+    local timestamp = credentials_http.signing_time(self.clock_offset)
     local authorization = core.sign({
         secret_id = creds.secret_id,
         secret_key = creds.secret_key,
@@ -502,15 +503,11 @@ client_mt.reconcile = reconcile.reconcile
 
 -- The send loop ---------------------------------------------------------------
 
--- The server's clock minus ours, from the Date header of a response.
+-- The server's clock minus ours, from the Date header of a response, or nil
+-- and why the header cannot be used.
 local function clock_offset(response)
     local date = response and response.headers and response.headers.date
-    local server = retry.parse_http_date(date)
-
-    if server == nil then
-        return nil
-    end
-    return floor(server - os_time())
+    return credentials_http.clock_offset(date)
 end
 
 
@@ -533,8 +530,12 @@ function client_mt:next_step(action, body, err, response, creds, state)
         state.refreshed = true
         return "again"
     elseif decision == "skew" then
-        local offset = clock_offset(response)
-        if state.corrected or offset == nil then
+        if state.corrected then
+            return "stop", nil, err
+        end
+        local offset, problem = clock_offset(response)
+        if offset == nil then
+            err.message = tostring(err.message or "") .. "; " .. problem
             return "stop", nil, err
         end
         state.corrected = true

@@ -17,7 +17,9 @@
 -- A client wraps its provider in `cam.credentials.cache`, which refreshes
 -- temporary credentials before they expire. A value with leading or
 -- trailing whitespace or a control character is rejected with an error
--- naming where it came from; it is never trimmed and signed.
+-- naming where it came from; it is never trimmed and signed. So is a secret
+-- id with a space, `,`, `/` or a non-ASCII byte, which the `Authorization`
+-- header cannot carry.
 -- @module cam.credentials
 
 local cache = require("cam.credentials.cache")

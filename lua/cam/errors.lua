@@ -81,6 +81,22 @@ local function clean(text, max)
 end
 
 
+--- Mask every secret in text from a server, turn its control characters into
+-- spaces and cut it to max bytes, so that it is safe for an error field or a
+-- log line. Secrets are masked before the cut, so the cut cannot leave part
+-- of one unmasked.
+-- @tparam string text
+-- @tparam[opt] table secrets list of strings, as for `scrub`
+-- @tparam[opt] integer max bytes, default `MAX_ID`
+-- @treturn string
+function _M.sanitize(text, secrets, max)
+    if secrets ~= nil then
+        text = _M.scrub(text, secrets)
+    end
+    return clean(text, max or _M.MAX_ID)
+end
+
+
 --- Format the error as one line, for logs and messages.
 function mt:__tostring()
     local parts = { "cam: ", self.kind, " error" }
@@ -124,10 +140,8 @@ function _M.new(fields, secrets)
 
     for name, value in pairs(fields) do
         if type(value) == "string" then
-            if secrets ~= nil and SERVER_FIELDS[name] then
-                value = _M.scrub(value, secrets)
-            end
-            fields[name] = clean(value, name == "message" and _M.MAX_MESSAGE or _M.MAX_ID)
+            local max = name == "message" and _M.MAX_MESSAGE or _M.MAX_ID
+            fields[name] = _M.sanitize(value, SERVER_FIELDS[name] and secrets or nil, max)
         end
     end
     return setmetatable(fields, mt)

@@ -12,8 +12,14 @@
 -- Inside nginx, callers that arrive while a refresh is running wait for it
 -- on an `ngx.semaphore` and share its result. In plain Lua a refresh is
 -- synchronous, so no second one can start.
+--
+-- Every fetched credential is checked with `cam.credentials.check.values`,
+-- so a provider written outside this library gets the same checks as the
+-- built-in ones, and a value that `cam.sign` would raise on becomes an
+-- `InvalidCredentials` error instead.
 -- @module cam.credentials.cache
 
+local check = require("cam.credentials.check")
 local retry = require("cam.retry")
 
 local error = error
@@ -114,6 +120,21 @@ local function wake(lock)
 end
 
 
+-- Check a fetched credential's values, naming the provider in an error.
+local function checked(provider, creds)
+    local label = "credentials provider " .. tostring(provider.name or "without a name")
+    if creds == nil then
+        return nil, check.invalid(label .. " returned neither a credential nor an error")
+    end
+    if type(creds) ~= "table" then
+        return nil, check.invalid(label .. " returned a " .. type(creds)
+            .. " instead of a credential table")
+    end
+    return check.values(creds, { secret_id = label .. ": secret_id",
+        secret_key = label .. ": secret_key", token = label .. ": token" })
+end
+
+
 -- Run the provider's fetch; the refresh flag is cleared and waiters woken
 -- even when the provider raises.
 local function run_refresh(self, reason)
@@ -127,6 +148,9 @@ local function run_refresh(self, reason)
         self.last_error = nil
         wake(self.lock)
         error(creds, 0)
+    end
+    if creds ~= nil or err == nil then
+        creds, err = checked(self.provider, creds)
     end
 
     if creds ~= nil then

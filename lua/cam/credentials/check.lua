@@ -12,7 +12,10 @@
 
 local errors = require("cam.errors")
 
+local byte = string.byte
+local char = string.char
 local find = string.find
+local format = string.format
 local pairs = pairs
 local type = type
 
@@ -45,18 +48,57 @@ function _M.problem(value)
 end
 
 
+--- Say what is wrong with a secret id, or return nil.
+-- A secret id goes into the `Credential=<id>/<date>/...` part of the
+-- `Authorization` header, so it must be visible ASCII without spaces, `,` or
+-- `/`. The problem names the byte and its position but never the value,
+-- because a secret id with a space may be a secret id and a secret key
+-- pasted together.
+-- @param value the value
+-- @treturn string|nil the problem, such as `"contains a space at byte 5 (...)"`
+function _M.secret_id_problem(value)
+    local problem = _M.problem(value)
+    if problem ~= nil then
+        return problem
+    end
+
+    local at = find(value, "[%s,/\128-\255]")
+    if at == nil then
+        return nil
+    end
+
+    local code = byte(value, at)
+    local description
+    if code == 0x20 then
+        description = "a space"
+    elseif code >= 0x80 then
+        description = format("the non-ASCII byte 0x%02X", code)
+    else
+        description = "'" .. char(code) .. "'"
+    end
+    return format("contains %s at byte %d (a secret id must be visible ASCII"
+        .. " without spaces, ',' or '/')", description, at)
+end
+
+
 --- Build a credentials error.
+-- The code, the message and the request id may contain text from a server
+-- or a transport, so every secret in `secrets` is masked in them (see
+-- `cam.errors.new`).
 -- @tparam string code such as `"CredentialsNotFound"`
--- @tparam string message what failed and what to do; never a secret
+-- @tparam string message what failed and what to do
 -- @tparam[opt] table extra more fields, such as `request_id`
+-- @tparam[opt] table secrets strings that must not appear in the error: the
+--   secret key, token or web identity token the request carried, its
+--   signature, and a credential the response carried
 -- @treturn table the error
-function _M.error(code, message, extra)
+function _M.error(code, message, extra, secrets)
     local fields = { kind = "credentials", code = code, message = message }
 
     for name, value in pairs(extra or {}) do
         fields[name] = value
     end
-    return errors.new(fields)
+    return errors.new(fields, secrets)
 end
 
 
@@ -77,7 +119,9 @@ end
 
 
 --- Check a credential's values before anything is signed with them.
--- A secret id and a secret key are required; a token is optional.
+-- A secret id and a secret key are required; a token is optional. The
+-- secret id must also pass `secret_id_problem`. An error names where a
+-- value came from, and never quotes a value.
 -- @tparam table creds `secret_id`, `secret_key`, `token`
 -- @tparam table labels how to name each value in an error: `secret_id`,
 --   `secret_key`, `token`, such as `"TENCENTCLOUD_SECRET_KEY"`
@@ -93,7 +137,12 @@ function _M.values(creds, labels, token_required)
         local value = creds[name]
 
         if value ~= nil or name ~= "token" or token_required then
-            local problem = _M.problem(value)
+            local problem
+            if name == "secret_id" then
+                problem = _M.secret_id_problem(value)
+            else
+                problem = _M.problem(value)
+            end
             if problem ~= nil then
                 return nil, _M.invalid(labels[name] .. " " .. problem
                     .. "; fix the value")

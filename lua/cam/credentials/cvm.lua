@@ -14,6 +14,7 @@ local http = require("cam.credentials.http")
 local json = require("cam.json")
 
 local error = error
+local ipairs = ipairs
 local setmetatable = setmetatable
 local tostring = tostring
 local type = type
@@ -184,16 +185,23 @@ function mt:fetch()
             { status = response.status })
     end
 
-    -- The body contains the secret key, so no part of it goes into a message.
+    -- The body contains the secret key, so only its Code goes into a
+    -- message, with the key and the token masked.
     local document = json.decode(response.body)
     if type(document) ~= "table" then
         return nil, check.error("InvalidResponse", source .. ": the metadata"
             .. " service returned a body that is not a JSON object")
     end
+    local secrets = {}
+    for _, name in ipairs({ "TmpSecretKey", "Token" }) do
+        if type(document[name]) == "string" then
+            secrets[#secrets + 1] = document[name]
+        end
+    end
     if document.Code ~= "Success" then
         return nil, check.error("MetadataFailure", source .. ": the metadata"
             .. " service returned Code " .. tostring(document.Code)
-            .. " instead of Success")
+            .. " instead of Success", nil, secrets)
     end
     if type(document.ExpiredTime) ~= "number" then
         return nil, check.error("InvalidResponse", source .. ": the metadata"

@@ -1,5 +1,6 @@
 --- HTTP for the credential providers that ask a service: the CVM metadata
--- service and STS.
+-- service and STS. Also the clock correction from a response's `Date`
+-- header, which the STS providers and the client share.
 --
 -- Requests go through a transport with the interface of
 -- `cam.transport.curl`; by default each provider makes its own
@@ -14,6 +15,7 @@ local retry = require("cam.retry")
 
 local floor = math.floor
 local lower = string.lower
+local os_time = os.time
 local require = require
 local tonumber = tonumber
 local type = type
@@ -31,7 +33,13 @@ local _M = {
     MAX_DELAY = 1,
     --- Bytes: the largest response accepted.
     MAX_BODY = 64 * 1024,
+    --- The last second `cam.sign` accepts as a timestamp,
+    -- 9999-12-31T23:59:59Z. Its first is 0, 1970-01-01T00:00:00Z.
+    MAX_TIMESTAMP = 253402300799,
 }
+
+-- The sentence that ends every reason for not correcting the clock.
+local SET_CLOCK = " Set the system clock, for example with NTP"
 
 
 --- Parse a base URL: a scheme, a host and an optional port, and no path.
@@ -81,6 +89,62 @@ function _M.base_url(value, label, http_anywhere)
 end
 
 
+--- Compute the server's clock minus the local clock from a response's
+-- `Date` header.
+-- A Date that would put the signing time before 1970 or after year 9999,
+-- the range of `cam.sign`, cannot be used.
+-- @tparam string|nil date the header's value
+-- @treturn[1] integer the offset in seconds
+-- @treturn[2] nil
+-- @treturn[2] string why the clock cannot be corrected by the header, as a
+--   sentence that ends with what to do
+function _M.clock_offset(date)
+    if date == nil then
+        return nil, "the response has no Date header to correct the local clock"
+            .. " by." .. SET_CLOCK
+    end
+
+    local subject = "the response's Date header " .. endpoint.quote(date)
+    local server_time = retry.parse_http_date(date)
+    if server_time == nil then
+        return nil, subject .. " is not an HTTP date such as 'Sun, 06 Nov 1994"
+            .. " 08:49:37 GMT', so the local clock cannot be corrected by it." .. SET_CLOCK
+    end
+    if server_time < 0 then
+        return nil, subject .. " is before 1970, so the local clock cannot be"
+            .. " corrected by it." .. SET_CLOCK
+    end
+    if server_time > _M.MAX_TIMESTAMP then
+        return nil, subject .. " is after year 9999, so the local clock cannot be"
+            .. " corrected by it." .. SET_CLOCK
+    end
+    return floor(server_time - os_time())
+end
+
+
+--- Return the current time corrected by a clock offset, as a timestamp to
+-- sign with.
+-- `clock_offset` only returns offsets that give a time in the range of
+-- `cam.sign`, but the local clock may move after the offset was learned, so
+-- the result is kept in that range. A time held at either end is far from
+-- the server's, which then rejects the request with
+-- `AuthFailure.SignatureExpire`, and the caller reads the server's `Date`
+-- again instead of `cam.sign` raising.
+-- @tparam number offset seconds, server minus local
+-- @treturn integer Unix seconds
+function _M.signing_time(offset)
+    local timestamp = os_time() + offset
+
+    if timestamp < 0 then
+        return 0
+    end
+    if timestamp > _M.MAX_TIMESTAMP then
+        return _M.MAX_TIMESTAMP
+    end
+    return timestamp
+end
+
+
 --- Return the provider's transport, making the default one on first use.
 -- @tparam table provider a provider with an optional `transport` field
 -- @treturn table the transport
@@ -108,7 +172,9 @@ end
 -- @treturn[1] table the last response, whatever its status
 -- @treturn[2] nil
 -- @treturn[2] table the last transport failure: `code`, `message`,
---   `request_sent`
+--   `request_sent`. The code and message come from the transport and may
+--   contain text the server sent, so a caller builds its error with
+--   `cam.credentials.check.error` and the request's secrets.
 function _M.request(provider, req, again)
     local transport = _M.transport(provider)
     local clock = retry.clock(transport)

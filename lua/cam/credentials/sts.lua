@@ -13,17 +13,20 @@
 -- more with the corrected time. Later requests of that provider start with
 -- the stored offset. The unsigned action is handled the same way, because
 -- it carries the timestamp too. A response without a usable `Date` header
--- ends the fetch with an error naming the problem.
+-- (missing, not an HTTP date, or before 1970 or after year 9999) ends the
+-- fetch with an error naming the problem.
+--
+-- An STS error's code, message and request id come from the server, so the
+-- source's secret key and token, the web identity token and each request's
+-- signature are masked in them and in every log line.
 -- @module cam.credentials.sts
 
 local cache = require("cam.credentials.cache")
 local check = require("cam.credentials.check")
 local core = require("cam.core")
-local endpoint = require("cam.endpoint")
 local errors = require("cam.errors")
 local http = require("cam.credentials.http")
 local json = require("cam.json")
-local retry = require("cam.retry")
 
 local error = error
 local find = string.find
@@ -33,6 +36,7 @@ local open = io.open
 local os_time = os.time
 local pcall = pcall
 local setmetatable = setmetatable
+local sub = string.sub
 local tostring = tostring
 local type = type
 
@@ -179,10 +183,11 @@ local function log(self, level, message, fields)
 end
 
 
--- Sign and send one STS request at the provider's corrected time.
--- Returns the response, or nil and the transport failure.
+-- Sign and send one STS request at the provider's corrected time, and add
+-- its signature to `sign.secrets`. Returns the response, or nil and the
+-- transport failure.
 local function send(self, target, action, body, sign)
-    local timestamp = os_time() + self.clock_offset
+    local timestamp = http.signing_time(self.clock_offset)
     local authorization = "SKIP"
     if sign.signer ~= nil then
         authorization = core.sign({
@@ -194,6 +199,9 @@ local function send(self, target, action, body, sign)
             body = body,
             content_type = CONTENT_TYPE,
         })
+        -- The Authorization value ends with the 64 hex digits of the
+        -- signature.
+        sign.secrets[#sign.secrets + 1] = sub(authorization, -64)
     end
 
     local headers = {
@@ -223,25 +231,21 @@ end
 -- Store the server's clock minus the local clock, with the server's time
 -- from the Date header of a SignatureExpire response, and log the change.
 -- Returns nil, or a sentence saying why the clock cannot be corrected.
-local function correct_clock(self, action, response, decoded)
-    local date = response.headers and response.headers.date
-    if date == nil then
-        return "the response has no Date header to correct the local clock by."
-            .. " Set the system clock, for example with NTP"
+local function correct_clock(self, action, response, decoded, secrets)
+    local offset, problem = http.clock_offset(response.headers and response.headers.date)
+    if offset == nil then
+        return problem
     end
 
-    local server_time = retry.parse_http_date(date)
-    if server_time == nil then
-        return "the response's Date header " .. endpoint.quote(date) .. " is not an HTTP"
-            .. " date such as 'Sun, 06 Nov 1994 08:49:37 GMT', so the local"
-            .. " clock cannot be corrected by it. Set the system clock, for"
-            .. " example with NTP"
+    local request_id = decoded and decoded.RequestId
+    if type(request_id) == "string" then
+        request_id = errors.sanitize(request_id, secrets)
+    else
+        request_id = nil
     end
-
-    local offset = floor(server_time - os_time())
     log(self, "warn", "clock skew corrected", { provider = self.name,
         action = action, offset = offset, previous_offset = self.clock_offset,
-        request_id = decoded and decoded.RequestId })
+        request_id = request_id })
     self.clock_offset = offset
     return nil
 end
@@ -262,7 +266,7 @@ local function send_corrected(self, target, action, body, sign, state)
         return response, decoded
     end
 
-    local skew_problem = correct_clock(self, action, response, decoded)
+    local skew_problem = correct_clock(self, action, response, decoded, sign.secrets)
     if skew_problem ~= nil then
         return response, decoded, skew_problem
     end
@@ -281,8 +285,8 @@ end
 -- @tparam string action `"AssumeRole"` or `"AssumeRoleWithWebIdentity"`
 -- @tparam table params the request parameters
 -- @tparam table sign `signer` (nil for an unsigned request), `region`,
---   `source` (what to call the credential), `secrets` (to scrub from
---   messages)
+--   `source` (what to call the credential), `secrets` (the list of strings
+--   masked in every error and log line, to which `send` adds each signature)
 -- @tparam table state one table per fetch, whose `corrected` is set to
 --   true when the clock is corrected (see `send_corrected`)
 -- @treturn[1] table the credential
@@ -297,19 +301,22 @@ local function call(self, action, params, sign, state)
     local body = json.encode(params)
     local label = sign.source .. ": STS " .. action
 
+    -- The code, message and request id of every error below may come from
+    -- the server or the transport, so each is built with the secrets.
+    local secrets = sign.secrets
     local response, decoded, skew_problem = send_corrected(self, target, action,
         body, sign, state)
     if response == nil then
         local failure = decoded
         return nil, check.error(tostring(failure.code), label .. " failed: "
-            .. errors.scrub(tostring(failure.message), sign.secrets),
-            { request_sent = failure.request_sent })
+            .. tostring(failure.message), { request_sent = failure.request_sent },
+            secrets)
     end
 
     if decoded ~= nil and type(decoded.Error) == "table" then
         local code = tostring(decoded.Error.Code or "UnknownError")
         local message = label .. " failed: " .. code .. ": "
-            .. errors.scrub(tostring(decoded.Error.Message or ""), sign.secrets)
+            .. tostring(decoded.Error.Message or "")
         if code == SIGNATURE_EXPIRE then
             if skew_problem ~= nil then
                 message = message .. "; " .. skew_problem
@@ -319,7 +326,7 @@ local function call(self, action, params, sign, state)
             end
         end
         return nil, check.error(code, message,
-            { request_id = decoded.RequestId, status = response.status })
+            { request_id = decoded.RequestId, status = response.status }, secrets)
     end
     if response.status ~= 200 then
         return nil, check.error("HttpStatusCodeError", label .. " returned HTTP "
@@ -332,7 +339,7 @@ local function call(self, action, params, sign, state)
     if type(issued) ~= "table" or type(decoded.ExpiredTime) ~= "number" then
         return nil, check.error("InvalidResponse", label .. " returned no"
             .. " Credentials with ExpiredTime",
-            { request_id = decoded and decoded.RequestId })
+            { request_id = decoded and decoded.RequestId }, secrets)
     end
 
     -- ExpiredTime is on the server's clock; the cache compares expires_at
@@ -432,11 +439,16 @@ function assume_mt:fetch()
                 .. tostring(source_err.message))
         end
 
+        -- A list without holes, because `send` appends each signature.
+        local secrets = { signer.secret_key }
+        if signer.token ~= nil then
+            secrets[2] = signer.token
+        end
         creds, err = call(self, "AssumeRole", params, {
             signer = signer,
             region = self.region,
             source = "STS AssumeRole " .. self.role_arn,
-            secrets = { signer.secret_key, signer.token },
+            secrets = secrets,
         }, state)
         if creds ~= nil or err.code ~= "AuthFailure.TokenFailure"
             or not self.source:refreshable() then
