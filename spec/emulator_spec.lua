@@ -150,6 +150,27 @@ local function assert_success(response)
 end
 
 
+-- Send an admin request whose body is the given JSON text, so that numbers
+-- reach the emulator exactly as written. Returns the decoded body, the
+-- status and the raw response.
+local function admin_raw(emu, method, path, text)
+    local connection = helpers.http_connect("127.0.0.1", emu.port)
+    local response, err = connection:request(method, path, {
+        { "Host", "127.0.0.1:" .. emu.port },
+        { "Content-Type", "application/json" },
+        { "Content-Length", tostring(#text) },
+        { "Connection", "close" },
+    }, text)
+    connection:close()
+    assert.is_table(response, "no response: " .. tostring(err))
+    return helpers.json_decode(response.body), response.status, response
+end
+
+
+-- Largest clock offset the admin API accepts: 100 years of 365.25 days.
+local MAX_CLOCK_OFFSET = 3155760000
+
+
 describe("cam-emulator", function()
     local emu
 
@@ -515,6 +536,36 @@ describe("cam-emulator", function()
             end
         end)
 
+        it("rejects malformed IPv6 hosts", function()
+            local urls = {
+                "https://[:1::2]/", "https://[1::2:]/", "https://[1::2::3]/",
+                "https://[1:2:3:4:5:6:7:8:9]/", "https://[1:2:3:4:5:6:7]/",
+                "https://[fe80::1%25eth0]/", "https://[1.2.3.4]/",
+                "https://[::ffff:01.2.3.4]/", "https://[]/",
+            }
+            for _, url in ipairs(urls) do
+                assert_create_rejected("InvalidParameterValue.IdentityUrlError",
+                    { IdentityUrl = url }, "IdentityUrl")
+            end
+        end)
+
+        it("accepts IPv6 hosts with embedded IPv4", function()
+            assert_success(action(emu, "CreateUserOIDCConfig", user_params({
+                IdentityUrl = "https://[::ffff:192.0.2.1]/realms/main",
+                AuthorizationEndpoint = "https://[2001:db8::1]:8443/auth",
+            })))
+        end)
+
+        it("rejects invisible characters in URLs", function()
+            local chars = { "\u{80}", "\u{85}", "\u{9F}", "\u{A0}", "\u{AD}", "\u{200E}",
+                "\u{2028}", "\u{3000}", "\u{FEFF}", "\u{E0041}" }
+            for _, char in ipairs(chars) do
+                assert_create_rejected("InvalidParameterValue.IdentityUrlError",
+                    { IdentityUrl = "https://idp.example.com/a" .. char .. "b" },
+                    "IdentityUrl")
+            end
+        end)
+
         it("rejects keys that are not base64 JWKS", function()
             local keys = {
                 "not base64!",
@@ -561,6 +612,24 @@ describe("cam-emulator", function()
                 { MappingFiled = string.rep("a", 256) }, "MappingFiled")
             assert_success(action(emu, "CreateUserOIDCConfig",
                 user_params({ MappingFiled = "用户名@&_[]-x1" })))
+        end)
+
+        it("accepts the edges of CJK blocks", function()
+            -- Extensions A and B to G, the unified and both compatibility
+            -- blocks, in code point order.
+            local value = "\u{3400}\u{4DBF}\u{4E00}\u{9FFF}\u{F900}\u{FAFF}\u{20000}"
+                .. "\u{2A6DF}\u{2A700}\u{2EBEF}\u{2F800}\u{2FA1F}\u{30000}\u{3134F}"
+            assert_success(action(emu, "CreateUserOIDCConfig",
+                user_params({ MappingFiled = value })))
+        end)
+
+        it("rejects code points between CJK blocks", function()
+            local chars = { "\u{2A6E0}", "\u{2EBF0}", "\u{2F7FF}", "\u{2FA20}", "\u{31350}",
+                "\u{33FF}", "\u{1F600}" }
+            for _, char in ipairs(chars) do
+                assert_create_rejected("InvalidParameterValue",
+                    { MappingFiled = "a" .. char }, "MappingFiled")
+            end
         end)
 
         it("limits Description to 255 characters", function()
@@ -852,6 +921,39 @@ describe("cam-emulator", function()
             assert.are.equal(0, action(emu, "DescribeUserOIDCConfig").Status)
         end)
 
+        it("rejects a clock offset beyond 100 years", function()
+            local offsets = { "9223372036854775807", "-9223372036854775808",
+                tostring(MAX_CLOCK_OFFSET + 1), tostring(-MAX_CLOCK_OFFSET - 1), "1.5" }
+            for _, offset in ipairs(offsets) do
+                local response, status = admin_raw(emu, "POST", "/_emulator/clock",
+                    '{"offset": ' .. offset .. '}')
+                assert.are.equal(400, status, offset)
+                assert.is_truthy(response.error:find("offset", 1, true))
+            end
+
+            local health, status = emu:admin("GET", "/_emulator/health")
+            assert.are.equal(200, status)
+            assert.are.equal("ok", health.status)
+            assert.are.equal(0, emu:admin("GET", "/_emulator/clock").offset)
+        end)
+
+        it("keeps serving at a clock offset of 100 years", function()
+            for _, offset in ipairs({ MAX_CLOCK_OFFSET, -MAX_CLOCK_OFFSET }) do
+                local clock, status = emu:set_clock(offset)
+                assert.are.equal(200, status)
+                assert.are.equal(offset, clock.offset)
+
+                local _, health_status, response = admin_raw(emu, "GET",
+                    "/_emulator/health", "")
+                assert.are.equal(200, health_status)
+                assert.is_truthy(response:header("Date"):find(HTTP_DATE))
+
+                -- check_envelope checks the Date header of the API response.
+                assert_error("AuthFailure.SignatureExpire",
+                    call(emu, { action = "DescribeUserOIDCConfig" }))
+            end
+        end)
+
         it("rejects invalid faults", function()
             local bad = {
                 { fault = "explode" },
@@ -951,6 +1053,33 @@ describe("cam-emulator", function()
             emu:fault({ fault = "redirect", location = "http://127.0.0.1:9/elsewhere" })
             response = assert(send_raw({ action = "DescribeUserOIDCConfig" }))
             assert.are.equal("http://127.0.0.1:9/elsewhere", response:header("Location"))
+        end)
+
+        it("rejects control characters in a redirect location", function()
+            local locations = {
+                "https://x/\r\nX-Injected: yes", "https://x/\nX-Injected: yes",
+                "https://x/\rX-Injected: yes", "https://x/\0", "https://x/\ta",
+                "https://x/\127", "", " https://x/", "https://x/ ",
+                "https://x/" .. string.rep("a", 8192),
+            }
+            for _, location in ipairs(locations) do
+                local response, status = emu:admin("POST", "/_emulator/faults",
+                    { fault = "redirect", location = location })
+                assert.are.equal(400, status, location)
+                assert.is_truthy(response.error:find("location", 1, true))
+            end
+            assert.are.same({}, emu:admin("GET", "/_emulator/faults").faults)
+
+            local response = assert(send_raw({ action = "DescribeUserOIDCConfig" }))
+            assert.are.equal(200, response.status)
+            assert.is_nil(response:header("X-Injected"))
+        end)
+
+        it("sends a non-ASCII location as given", function()
+            emu:fault({ fault = "redirect", location = "http://127.0.0.1:9/用户 名" })
+            local response = assert(send_raw({ action = "DescribeUserOIDCConfig" }))
+            assert.are.equal(302, response.status)
+            assert.are.equal("http://127.0.0.1:9/用户 名", response:header("Location"))
         end)
 
         it("sends an oversized JSON body", function()
@@ -1240,5 +1369,141 @@ describe("cam-emulator signature verifier", function()
         assert.are.equal("[::1]", tc3.host_without_port("[::1]:8443"))
         assert.are.equal("[::1]", tc3.host_without_port("[::1]"))
         assert.are.equal("127.0.0.1", tc3.host_without_port("127.0.0.1"))
+    end)
+end)
+
+
+describe("cam-emulator value rules", function()
+    if _VERSION ~= "Lua 5.4" then
+        pending("the emulator's modules are Lua 5.4 code")
+        return
+    end
+    local fields = require "cam.emulator.fields"
+    local http = require "cam.emulator.http"
+    local validate = require "cam.validate"
+
+    -- Whether cam.validate reports no problem for one user-SSO field.
+    local function client_accepts(field, value)
+        local _, problems = validate.update_oidc({ [field] = value })
+        for _, problem in ipairs(problems or {}) do
+            if problem.field == field then
+                return false
+            end
+        end
+        return true
+    end
+
+    local function emulator_accepts(check, value)
+        return fields[check]("Field", value) == nil
+    end
+
+    -- Each range with its neighbours: first - 1, first, last, last + 1.
+    local function edges(ranges)
+        local points = {}
+        for _, range in ipairs(ranges) do
+            for _, point in ipairs({ range[1] - 1, range[1], range[2], range[2] + 1 }) do
+                if point >= 0 and not (point >= 0xD800 and point <= 0xDFFF) then
+                    points[#points + 1] = point
+                end
+            end
+        end
+        return points
+    end
+
+    local function in_ranges(ranges, point)
+        for _, range in ipairs(ranges) do
+            if point >= range[1] and point <= range[2] then
+                return true
+            end
+        end
+        return false
+    end
+
+    -- The CJK ideograph blocks of Unicode 14.0.
+    local CJK = {
+        { 0x3400, 0x4DBF }, { 0x4E00, 0x9FFF }, { 0xF900, 0xFAFF },
+        { 0x20000, 0x2A6DF }, { 0x2A700, 0x2EBEF }, { 0x2F800, 0x2FA1F },
+        { 0x30000, 0x3134F },
+    }
+
+    -- Unicode 14.0 general categories Cc, Cf, Zs, Zl and Zp.
+    local INVISIBLE = {
+        { 0x00, 0x20 }, { 0x7F, 0xA0 }, { 0xAD, 0xAD }, { 0x600, 0x605 },
+        { 0x61C, 0x61C }, { 0x6DD, 0x6DD }, { 0x70F, 0x70F }, { 0x890, 0x891 },
+        { 0x8E2, 0x8E2 }, { 0x1680, 0x1680 }, { 0x180E, 0x180E },
+        { 0x2000, 0x200F }, { 0x2028, 0x202F }, { 0x205F, 0x2064 },
+        { 0x2066, 0x206F }, { 0x3000, 0x3000 }, { 0xFEFF, 0xFEFF },
+        { 0xFFF9, 0xFFFB }, { 0x110BD, 0x110BD }, { 0x110CD, 0x110CD },
+        { 0x13430, 0x13438 }, { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A },
+        { 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+    }
+
+    it("match cam.validate on CJK ideographs", function()
+        for _, point in ipairs(edges(CJK)) do
+            local value = "a" .. utf8.char(point)
+            local expected = in_ranges(CJK, point)
+            local label = string.format("U+%04X", point)
+
+            assert.are.equal(expected, client_accepts("MappingFiled", value), label)
+            assert.are.equal(expected, emulator_accepts("mapping_filed", value), label)
+        end
+    end)
+
+    it("match cam.validate on URL characters", function()
+        for _, point in ipairs(edges(INVISIBLE)) do
+            local value = "https://idp.example.com/a" .. utf8.char(point) .. "b"
+            local expected = not in_ranges(INVISIBLE, point)
+            local label = string.format("U+%04X", point)
+
+            assert.are.equal(expected, client_accepts("IdentityUrl", value), label)
+            assert.are.equal(expected, emulator_accepts("https_url", value), label)
+        end
+    end)
+
+    it("match cam.validate on IPv6 hosts", function()
+        local cases = {
+            { "::", true }, { "::1", true }, { "1::", true }, { "2001:db8::1", true },
+            { "1:2:3:4:5:6:7:8", true }, { "1:2:3:4:5:6:7::", true },
+            { "::2:3:4:5:6:7:8", true }, { "::ffff:1.2.3.4", true },
+            { "::1.2.3.4", true }, { "1:2:3:4:5:6:1.2.3.4", true },
+            { "1:2:3:4:5::1.2.3.4", true }, { "ABCD:EF01::1", true },
+            { ":1::2", false }, { "1::2:", false }, { ":::", false }, { ":::1", false },
+            { "1:::2", false }, { "1::2::3", false }, { ":", false }, { "", false },
+            { "1:2:3:4:5:6:7", false }, { "1:2:3:4:5:6:7:8:9", false },
+            { "1::2:3:4:5:6:7:8", false }, { "12345::", false }, { "::g", false },
+            { "1.2.3.4", false }, { "::ffff:1.2.3", false }, { "::ffff:256.1.1.1", false },
+            { "::ffff:01.2.3.4", false }, { "1:2:3:4:5:6:7:1.2.3.4", false },
+            { "1:2:3:4:5:6::1.2.3.4", false }, { "1.2.3.4::", false },
+            { "::1.2.3.4:5", false }, { "fe80::1%25eth0", false },
+        }
+        for _, case in ipairs(cases) do
+            local url = "https://[" .. case[1] .. "]/"
+
+            assert.are.equal(case[2], client_accepts("IdentityUrl", url), url)
+            assert.are.equal(case[2], emulator_accepts("https_url", url), url)
+        end
+    end)
+
+    it("rejects CR or LF in header values", function()
+        local written = {}
+        local socket = {
+            write = function(_, ...)
+                written[#written + 1] = table.concat({ ... })
+                return true
+            end,
+            flush = function()
+                return true
+            end,
+        }
+
+        for _, value in ipairs({ "a\r\nX-Injected: yes", "a\nb", "a\rb" }) do
+            assert.has_error(function()
+                http.write_response(socket, 302, { { "Location", value } }, "")
+            end)
+        end
+        assert.are.same({}, written)
+
+        assert.is_true(http.write_response(socket, 302, { { "Location", "/x" } }, ""))
+        assert.is_truthy(written[1]:find("\r\nLocation: /x\r\n", 1, true))
     end)
 end)

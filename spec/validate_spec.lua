@@ -403,6 +403,27 @@ describe("validate.update_oidc", function()
 
             assert.matches("'a\\x09b'", message, 1, true)
         end)
+
+        for _, case in ipairs({
+            { "a\u{A0}b", "'a\\u{00A0}b'" },
+            { "a\u{85}b", "'a\\u{0085}b'" },
+            { "a\u{3000}b", "'a\\u{3000}b'" },
+            { "a\u{200B}b", "'a\\u{200B}b'" },
+            { "a\u{E0041}b", "'a\\u{E0041}b'" },
+        }) do
+            it("shows " .. case[2] .. " as a code point escape", function()
+                local message = user_messages({ ResponseMode = case[1] },
+                    "ResponseMode")[1]
+
+                assert.matches(case[2], message, 1, true)
+            end)
+        end
+
+        it("keeps visible non-ASCII text in quotes", function()
+            local message = user_messages({ ResponseMode = "中é😀" }, "ResponseMode")[1]
+
+            assert.matches("'中é😀'", message, 1, true)
+        end)
     end)
 
     describe("URL fields", function()
@@ -417,6 +438,10 @@ describe("validate.update_oidc", function()
                 "https://127.0.0.1/",
                 "https://idp.example.com/p@th",
                 "https://idp.example.com./",
+                "https://[::ffff:192.0.2.1]/oidc",
+                "https://[::1]:8443/",
+                "https://[1:2:3:4:5:6:7::]/",
+                "https://idp.example.com/用户",
             }) do
                 it(field .. " accepts " .. url, function()
                     assert.same({}, user_messages({ [field] = url }, field))
@@ -449,6 +474,22 @@ describe("validate.update_oidc", function()
                 { "https://idp.example.com/\u{3000}", "white space" },
                 { "https://idp.example.com/\u{200B}", "white space" },
                 { "https://idp.example.com/\u{FEFF}", "white space" },
+                { "https://idp.example.com/\u{80}", "U+0080 at character 25" },
+                { "https://idp.example.com/\u{85}", "U+0085 at character 25" },
+                { "https://idp.example.com/\u{9F}", "U+009F at character 25" },
+                { "https://idp.example.com/\u{200E}", "U+200E at character 25" },
+                { "https://idp.example.com/\u{2066}", "U+2066 at character 25" },
+                { "https://[:1::2]/", "invalid host '[:1::2]'" },
+                { "https://[1::2:]/", "invalid host '[1::2:]'" },
+                { "https://[1.2.3.4]/", "invalid host" },
+                { "https://[::ffff:1.2.3]/", "invalid host" },
+                { "https://[]/", "invalid host" },
+                { "https://::1", "put it in brackets, as in https://[::1]/" },
+                { "https://2001:db8::1/x", "as in https://[2001:db8::1]/" },
+                { "https://a:b:c/", "put an IPv6 address in brackets" },
+                { "https://[fe80::1%25eth0]/", "zone identifiers are not supported" },
+                { "https://[fe80::1%eth0]:8443/", "zone identifiers are not supported" },
+                { "https://[::1/", "without a closing ']'" },
                 { "https://idp.example.com:0/", "invalid port" },
                 { "https://idp.example.com:65536/", "invalid port" },
                 { "https://idp.example.com:/", "invalid port" },
@@ -474,6 +515,45 @@ describe("validate.update_oidc", function()
                 assert.equal(4, #messages)
             end)
         end
+
+        it("explains an IPv6 address without brackets", function()
+            assert.same({ "has an IPv6 address without brackets; put it in"
+                .. " brackets, as in https://[::1]/" },
+                user_messages({ IdentityUrl = "https://::1" }, "IdentityUrl"))
+        end)
+
+        it("explains an IPv6 zone identifier", function()
+            assert.same({ "has the zone identifier '%25eth0' in its IPv6 address;"
+                .. " zone identifiers are not supported in these URLs, so remove it" },
+                user_messages({ IdentityUrl = "https://[fe80::1%25eth0]" },
+                    "IdentityUrl"))
+        end)
+
+        it("explains both problems of an unbracketed zone", function()
+            assert.same({
+                "has an IPv6 address without brackets; put it in brackets, as in"
+                    .. " https://[fe80::1]/",
+                "has the zone identifier '%25eth0' after its IPv6 address; zone"
+                    .. " identifiers are not supported in these URLs, so remove it",
+            }, user_messages({ IdentityUrl = "https://fe80::1%25eth0/x" },
+                "IdentityUrl"))
+        end)
+
+        it("names the C1 control in a URL", function()
+            assert.same({ "contains U+0085 at character 26; remove white space,"
+                .. " control characters and format characters, or percent-encode"
+                .. " them" }, user_messages({
+                    IdentityUrl = "https://idp.example.com/a\u{85}b" }, "IdentityUrl"))
+        end)
+
+        it("lists every invisible character in a URL", function()
+            assert.same({ "contains U+00A0 at character 26, ' ' at character 28"
+                .. " and U+200B at character 30; remove white space, control"
+                .. " characters and format characters, or percent-encode them" },
+                user_messages({ AuthorizationEndpoint =
+                    "https://idp.example.com/a\u{A0}b c\u{200B}d\u{A0}" },
+                    "AuthorizationEndpoint"))
+        end)
 
         it("keeps the URL byte for byte", function()
             local wire = validate.update_oidc(user_params({
@@ -526,6 +606,60 @@ describe("validate.update_oidc", function()
                     user_messages({ ClientId = "a" .. char .. "b" }, "ClientId"))
             end)
         end
+
+        for _, case in ipairs({
+            { "\u{A0}", "U+00A0" }, { "\u{3000}", "U+3000" }, { "\u{200B}", "U+200B" },
+            { "\u{85}", "U+0085" }, { "\t", "U+0009" }, { "\u{FEFF}", "U+FEFF" },
+        }) do
+            it("shows " .. case[2] .. " as its code point", function()
+                assert.same({ "contains " .. case[2] .. " at character 2; use only"
+                    .. " letters, digits and . - _ : /" },
+                    user_messages({ ClientId = "a" .. case[1] .. "b" }, "ClientId"))
+            end)
+        end
+
+        it("reports the first character with the others", function()
+            assert.same({
+                "contains ' ' at character 5; use only letters, digits and . - _ : /",
+                "must start with a letter or digit, got '-abc def'",
+            }, user_messages({ ClientId = "-abc def" }, "ClientId"))
+        end)
+
+        it("reports a disallowed first character twice", function()
+            assert.same({
+                "contains '@' at character 1; use only letters, digits and . - _ : /",
+                "must start with a letter or digit, got '@abc'",
+            }, user_messages({ ClientId = "@abc" }, "ClientId"))
+        end)
+
+        it("lists every distinct disallowed character", function()
+            assert.same({ "contains ' ' at character 2, '@' at character 4 and"
+                .. " U+00A0 at character 8; use only letters, digits and . - _ : /" },
+                user_messages({ ClientId = "a b@c d\u{A0}e f" }, "ClientId"))
+        end)
+
+        it("lists at most five characters", function()
+            assert.same({ "contains '!' at character 2, '@' at character 4,"
+                .. " '#' at character 6, '$' at character 8, '%' at character 10"
+                .. " and 3 more disallowed characters; use only letters, digits"
+                .. " and . - _ : /" },
+                user_messages({ ClientId = "a!b@c#d$e%f^g&h*i!" }, "ClientId"))
+        end)
+
+        it("counts one more disallowed character", function()
+            assert.same({ "contains '!' at character 2, '@' at character 3,"
+                .. " '#' at character 4, '$' at character 5, '%' at character 6"
+                .. " and 1 more disallowed character; use only letters, digits"
+                .. " and . - _ : /" },
+                user_messages({ ClientId = "a!@#$%^" }, "ClientId"))
+        end)
+
+        it("escapes invisible characters in the quoted value", function()
+            assert.same({
+                "contains U+200B at character 3; use only letters, digits and . - _ : /",
+                "must start with a letter or digit, got '-a\\u{200B}'",
+            }, user_messages({ ClientId = "-a\u{200B}" }, "ClientId"))
+        end)
     end)
 
     describe("ResponseType", function()
@@ -596,7 +730,8 @@ describe("validate.update_oidc", function()
         end
 
         for _, point in ipairs({ 0x3400, 0x4DBF, 0x4E00, 0x9FFF, 0xF900, 0xFAFF,
-                0x20000, 0x2FA1F }) do
+                0x20000, 0x2A6DF, 0x2A700, 0x2EBEF, 0x2F800, 0x2FA1F, 0x30000,
+                0x3134F }) do
             it(string.format("accepts U+%04X", point), function()
                 assert.same({}, user_messages({ MappingFiled = utf8_char(point) },
                     "MappingFiled"))
@@ -604,7 +739,8 @@ describe("validate.update_oidc", function()
         end
 
         for _, point in ipairs({ 0x33FF, 0x4DC0, 0xA000, 0xF8FF, 0xFB00, 0x1FFFF,
-                0x2FA20, 0x1F600, 0xE9 }) do
+                0x2A6E0, 0x2A6FF, 0x2EBF0, 0x2F7FF, 0x2FA20, 0x2FFFF, 0x31350,
+                0x1F600, 0xE9 }) do
             it(string.format("rejects U+%04X", point), function()
                 local value = "a" .. utf8_char(point)
 
@@ -624,6 +760,24 @@ describe("validate.update_oidc", function()
 
         it("accepts a Chinese claim name", function()
             assert.same({}, user_messages({ MappingFiled = "用户名" }, "MappingFiled"))
+        end)
+
+        it("reports every disallowed character", function()
+            assert.same({ "contains ' ' at character 2 and '.' at character 4;"
+                .. " use only ASCII letters, digits, CJK ideographs and @ & _ [ ] -" },
+                user_messages({ MappingFiled = "a b.c" }, "MappingFiled"))
+        end)
+
+        it("lists a repeated character once", function()
+            assert.same({ "contains ' ' at character 2; use only ASCII letters,"
+                .. " digits, CJK ideographs and @ & _ [ ] -" },
+                user_messages({ MappingFiled = "a b c d" }, "MappingFiled"))
+        end)
+
+        it("shows U+3000 as its code point", function()
+            assert.same({ "contains U+3000 at character 3; use only ASCII letters,"
+                .. " digits, CJK ideographs and @ & _ [ ] -" },
+                user_messages({ MappingFiled = "用户\u{3000}名" }, "MappingFiled"))
         end)
     end)
 
@@ -1009,6 +1163,12 @@ describe("validate.role_oidc", function()
         end)
     end
 
+    it("reports every disallowed character in a name", function()
+        assert.same({ "contains ' ' at character 2, '/' at character 4 and"
+            .. " ':' at character 6; use only letters, digits and + = , . @ - _" },
+            role_messages({ Name = "a b/c:d e" }, "Name"))
+    end)
+
     for _, char in ipairs({ " ", "/", ":", "中", "#" }) do
         it("rejects " .. string.format("%q", char) .. " in a name", function()
             assert.same({ "contains '" .. char .. "' at character 2; use only"
@@ -1112,6 +1272,10 @@ describe("endpoint.valid_host", function()
         "a", "idp.example.com", "idp.example.com.", "a-b.example",
         "xn--bcher-kva.example", label63 .. ".example", name253,
         name253 .. ".", "127.0.0.1", "[::1]", "[2001:db8::1]", "0a.9z",
+        "[::]", "[1::]", "[1:2:3:4:5:6:7:8]", "[1:2:3:4:5:6:7::]",
+        "[::2:3:4:5:6:7:8]", "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]",
+        "[::ffff:1.2.3.4]", "[::1.2.3.4]", "[1:2:3:4:5:6:1.2.3.4]",
+        "[1:2:3:4:5::255.255.255.255]", "[64:ff9b::192.0.2.1]",
     }) do
         it("accepts " .. host:sub(1, 40) .. " (" .. #host .. " bytes)", function()
             assert.is_true(endpoint.valid_host(host))
@@ -1122,10 +1286,55 @@ describe("endpoint.valid_host", function()
         "", ".", "a..b", ".a", "a.b..", "-a.example", "a-.example",
         "a.-b", "a.b-", string.rep("a", 64) .. ".example", name253 .. "c",
         "a_b.example", "bücher.example", "a b", "256.1.1.1", "[::g]", "[1::2::3]",
+        "[:1::2]", "[1::2:]", "[:::1]", "[1:::2]", "[:]", "[]", "[::1", "::1",
+        "[:1:2:3:4:5:6:7:8]", "[1:2:3:4:5:6:7:8:]", "[1:2:3:4:5:6:7:8:9]",
+        "[1:2:3:4:5:6:7]", "[1::2:3:4:5:6:7:8]", "[12345::]", "[1.2.3.4]",
+        "[::ffff:1.2.3]", "[::ffff:1.2.3.4.5]", "[::ffff:256.1.1.1]",
+        "[::ffff:01.2.3.4]", "[1:2:3:4:5:6:7:1.2.3.4]", "[1:2:3:4:5:6::1.2.3.4]",
+        "[::1.2.3.4:5]", "[1.2.3.4::]", "[fe80::1%25eth0]", "[fe80::1%eth0]",
     }) do
         it("rejects " .. string.format("%q", host:sub(1, 40)) .. " (" .. #host
             .. " bytes)", function()
             assert.is_false(endpoint.valid_host(host))
         end)
     end
+end)
+
+
+describe("endpoint.parse", function()
+    local endpoint = require("cam.endpoint")
+
+    local function parse_error(url)
+        local ok, err = pcall(endpoint.parse, url, "option 'endpoint'", 1)
+        assert.is_false(ok)
+        return err
+    end
+
+    it("accepts a bracketed IPv6 endpoint", function()
+        local target = endpoint.parse("http://[::1]:8080", "option 'endpoint'", 1)
+
+        assert.equal("[::1]", target.host)
+        assert.equal("http://[::1]:8080/", target.url)
+    end)
+
+    it("accepts an embedded IPv4 address", function()
+        local target = endpoint.parse("https://[::ffff:192.0.2.1]",
+            "option 'endpoint'", 1)
+
+        assert.equal("[::ffff:192.0.2.1]", target.host)
+    end)
+
+    it("asks for brackets around an IPv6 address", function()
+        assert.matches("has more than one ':' in its host and port; put an IPv6"
+            .. " address in brackets", parse_error("http://::1:8080"), 1, true)
+    end)
+
+    it("rejects a zone identifier", function()
+        assert.matches("zone identifiers are not supported",
+            parse_error("https://[fe80::1%25eth0]:8443"), 1, true)
+    end)
+
+    it("rejects an invalid IPv6 address", function()
+        assert.matches("has an invalid host", parse_error("https://[1::2:]"), 1, true)
+    end)
 end)

@@ -5,12 +5,14 @@ local byte = string.byte
 local error = error
 local ipairs = ipairs
 local find = string.find
+local gmatch = string.gmatch
 local gsub = string.gsub
 local sub = string.sub
 local tonumber = tonumber
 
 local DOT = 46
 local HYPHEN = 45
+local OPEN_BRACKET = 91
 
 local _M = {}
 
@@ -45,27 +47,68 @@ local function valid_ipv4(host)
 end
 
 
-local function valid_ipv6(inner)
-    if not find(inner, "^[%x:]+$") or #inner > 39 then
-        return false
+--- Count the groups of a colon-separated run of 1 to 4 hex digits each,
+-- such as `2001:db8`. The empty string has no groups.
+-- @treturn number|nil the count, or nil when a group is empty or too long
+local function count_hex_groups(text)
+    if text == "" then
+        return 0
     end
 
-    local _, compressions = gsub(inner, "::", "")
-    if compressions > 1 or find(inner, ":::", 1, true) then
+    local count = 0
+    for group in gmatch(text .. ":", "([^:]*):") do
+        if not find(group, "^%x%x?%x?%x?$") then
+            return nil
+        end
+        count = count + 1
+    end
+    return count
+end
+
+
+--- Tell whether text is an IPv6 address in the text form of RFC 4291
+-- section 2.2, which is the `IPv6address` rule of RFC 3986. That is eight
+-- groups of 1 to 4 hex digits separated by `:`, or at most seven around one
+-- `::` that is the missing zero groups. The last two groups may be written
+-- as a dotted IPv4 address, as in `::ffff:192.0.2.1`. Zone identifiers
+-- (`fe80::1%eth0`) are not accepted.
+-- @tparam string text the address, without brackets
+-- @treturn boolean
+function _M.valid_ipv6(text)
+    -- 45 bytes is the longest form, six groups of four and an IPv4 address.
+    if #text > 45 or not find(text, "^[%x:.]+$") then
         return false
     end
 
     local groups = 0
-    for group in inner:gmatch("[^:]+") do
-        if #group > 4 then
+    if find(text, ".", 1, true) then
+        local head, ipv4 = text:match("^(.*:)([%d.]+)$")
+        -- RFC 3986 writes the octets of the embedded address without
+        -- leading zeros.
+        if head == nil or not valid_ipv4(ipv4) or find("." .. ipv4, "%.0%d") then
             return false
         end
-        groups = groups + 1
+        -- Drop the ':' before the IPv4 address unless it ends a "::".
+        if sub(head, -2) ~= "::" then
+            head = sub(head, 1, -2)
+        end
+        text = head
+        groups = 2
     end
-    if compressions == 0 then
-        return groups == 8 and not find(inner, "^:") and not find(inner, ":$")
+
+    local gap = find(text, "::", 1, true)
+    if gap == nil then
+        local count = count_hex_groups(text)
+        return count ~= nil and groups + count == 8
     end
-    return groups <= 7
+
+    -- A second "::" (":::" included) is ambiguous.
+    if find(text, "::", gap + 1, true) then
+        return false
+    end
+    local before = count_hex_groups(sub(text, 1, gap - 1))
+    local after = count_hex_groups(sub(text, gap + 2))
+    return before ~= nil and after ~= nil and groups + before + after <= 7
 end
 
 
@@ -75,7 +118,7 @@ end
 -- @treturn boolean
 function _M.valid_host(host)
     if host:sub(1, 1) == "[" then
-        return host:sub(-1) == "]" and valid_ipv6(host:sub(2, -2))
+        return host:sub(-1) == "]" and _M.valid_ipv6(host:sub(2, -2))
     end
     if find(host, "^[%d.]+$") then
         return valid_ipv4(host)
@@ -143,9 +186,18 @@ function _M.parse(url, source, level)
 
     local host, port = authority:match("^(%[[^%]]*%])(.*)$")
     if host == nil then
+        -- A host and port have one ':' at most.
+        if find(authority, ":[^:]*:") then
+            error(shown .. " has more than one ':' in its host and port; put an"
+                .. " IPv6 address in brackets, as in https://[2001:db8::1]:8443", level)
+        end
         host, port = authority:match("^([^:]*)(.*)$")
     end
     host = host:lower()
+    if byte(host) == OPEN_BRACKET and find(host, "%", 1, true) then
+        error(shown .. " has a zone identifier (%...) in its IPv6 address;"
+            .. " zone identifiers are not supported, so remove it", level)
+    end
     if not _M.valid_host(host) then
         error(shown .. " has an invalid host", level)
     end

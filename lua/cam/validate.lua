@@ -60,39 +60,34 @@ local KEY_FIX = "encode the JWKS with cam.identity_key(jwks)"
 
 -- Text helpers -----------------------------------------------------------
 
---- Quote a string for a message: cut to MAX_QUOTED bytes on a character
--- boundary, with control characters shown as \xNN.
-local function quote(s)
-    if #s > MAX_QUOTED then
-        local cut = MAX_QUOTED
-        local b = byte(s, cut + 1)
+-- Characters that show as nothing or as a plain space: the Unicode 14.0
+-- general categories Cc (controls), Cf (format characters), Zs (spaces,
+-- except U+0020), Zl and Zp, as code point ranges in ascending order.
+local INVISIBLE_RANGES = {
+    { 0x0000, 0x001F }, { 0x007F, 0x00A0 }, { 0x00AD, 0x00AD },
+    { 0x0600, 0x0605 }, { 0x061C, 0x061C }, { 0x06DD, 0x06DD },
+    { 0x070F, 0x070F }, { 0x0890, 0x0891 }, { 0x08E2, 0x08E2 },
+    { 0x1680, 0x1680 }, { 0x180E, 0x180E }, { 0x2000, 0x200F },
+    { 0x2028, 0x202F }, { 0x205F, 0x2064 }, { 0x2066, 0x206F },
+    { 0x3000, 0x3000 }, { 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB },
+    { 0x110BD, 0x110BD }, { 0x110CD, 0x110CD }, { 0x13430, 0x13438 },
+    { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A }, { 0xE0001, 0xE0001 },
+    { 0xE0020, 0xE007F },
+}
 
-        -- Step back over UTF-8 continuation bytes (0x80 to 0xBF).
-        while cut > 0 and b >= 0x80 and b < 0xC0 do
-            b = byte(s, cut)
-            cut = cut - 1
+
+local function is_invisible(point)
+    for i = 1, #INVISIBLE_RANGES do
+        local range = INVISIBLE_RANGES[i]
+
+        if point < range[1] then
+            return false
         end
-        s = sub(s, 1, cut) .. "..."
+        if point <= range[2] then
+            return true
+        end
     end
-
-    s = gsub(s, "[%z\1-\31\127]", function(c)
-        return format("\\x%02X", byte(c))
-    end)
-    return "'" .. s .. "'"
-end
-
-
---- Describe what a value is, for "got ..." in messages.
-local function describe(value)
-    local kind = type(value)
-
-    if kind == "string" then
-        return "the string " .. quote(value)
-    end
-    if kind == "number" or kind == "boolean" then
-        return kind .. " " .. tostring(value)
-    end
-    return kind
+    return false
 end
 
 
@@ -116,18 +111,92 @@ local function code_point_at(s, i)
 end
 
 
---- Find the first character of a valid UTF-8 string that `allowed` rejects.
+--- Write a multibyte UTF-8 sequence as \u{XXXX} when it encodes an
+-- invisible character. A malformed sequence stays as it is.
+local function escape_invisible(sequence)
+    local lead = byte(sequence)
+    local length = lead < 0xE0 and 2 or (lead < 0xF0 and 3 or 4)
+
+    if #sequence == length then
+        local point = code_point_at(sequence, 1)
+        if is_invisible(point) then
+            return format("\\u{%04X}", point)
+        end
+    end
+    return nil
+end
+
+
+--- Quote a string for a message: cut to MAX_QUOTED bytes on a character
+-- boundary, with ASCII control characters shown as \xNN and the other
+-- invisible characters (such as U+00A0 and U+200B) as \u{XXXX}.
+local function quote(s)
+    if #s > MAX_QUOTED then
+        local cut = MAX_QUOTED
+        local b = byte(s, cut + 1)
+
+        -- Step back over UTF-8 continuation bytes (0x80 to 0xBF).
+        while cut > 0 and b >= 0x80 and b < 0xC0 do
+            b = byte(s, cut)
+            cut = cut - 1
+        end
+        s = sub(s, 1, cut) .. "..."
+    end
+
+    s = gsub(s, "[%z\1-\31\127]", function(c)
+        return format("\\x%02X", byte(c))
+    end)
+    if find(s, "[\192-\247]") then
+        s = gsub(s, "[\192-\247][\128-\191]*", escape_invisible)
+    end
+    return "'" .. s .. "'"
+end
+
+
+--- Describe what a value is, for "got ..." in messages.
+local function describe(value)
+    local kind = type(value)
+
+    if kind == "string" then
+        return "the string " .. quote(value)
+    end
+    if kind == "number" or kind == "boolean" then
+        return kind .. " " .. tostring(value)
+    end
+    return kind
+end
+
+
+--- Show one character in a message: quoted when it is visible, else as its
+-- code point, because a quoted U+00A0 looks like an ordinary space.
+local function show_character(char, point)
+    if is_invisible(point) then
+        return format("U+%04X", point)
+    end
+    return "'" .. char .. "'"
+end
+
+
+-- The most disallowed characters that one message lists.
+local MAX_LISTED = 5
+
+
+--- Find the characters of a valid UTF-8 string that `allowed` rejects.
 -- `ascii_pattern` is an anchored pattern that matches strings made only of
 -- ASCII characters that `allowed` accepts. It lets the common all-ASCII
 -- value skip the loop over code points.
--- @treturn[1] string the character
--- @treturn[1] number its position, counted in characters from 1
+-- @treturn[1] table up to MAX_LISTED distinct characters, in order of first
+--   appearance, each shown as "'c' at character N" (counted from 1)
+-- @treturn[1] number how many distinct characters were rejected
 -- @treturn[2] nil when every character is allowed
-local function first_disallowed(s, allowed, ascii_pattern)
+local function find_disallowed(s, allowed, ascii_pattern)
     if find(s, ascii_pattern) then
         return nil
     end
 
+    local listed
+    local seen
+    local distinct = 0
     local i = 1
     local position = 1
 
@@ -135,12 +204,37 @@ local function first_disallowed(s, allowed, ascii_pattern)
         local point, next_i = code_point_at(s, i)
 
         if not allowed(point) then
-            return sub(s, i, next_i - 1), position
+            seen = seen or {}
+            if not seen[point] then
+                seen[point] = true
+                distinct = distinct + 1
+                if distinct <= MAX_LISTED then
+                    listed = listed or {}
+                    listed[distinct] = show_character(sub(s, i, next_i - 1), point)
+                        .. " at character " .. position
+                end
+            end
         end
         i = next_i
         position = position + 1
     end
-    return nil
+    return listed, distinct
+end
+
+
+--- Join the result of find_disallowed into "'a' at character 1, 'b' at
+-- character 3 and 2 more disallowed characters".
+local function list_disallowed(listed, distinct)
+    local count = #listed
+
+    if distinct > count then
+        return concat(listed, ", ") .. " and " .. (distinct - count)
+            .. " more disallowed character" .. (distinct - count == 1 and "" or "s")
+    end
+    if count == 1 then
+        return listed[1]
+    end
+    return concat(listed, ", ", 1, count - 1) .. " and " .. listed[count]
 end
 
 
@@ -170,11 +264,18 @@ local function is_ascii_alphanumeric(point)
 end
 
 
+-- Tencent's API documentation of UpdateUserOIDCConfig allows "CJK" in
+-- MappingFiled without naming code points, so every CJK ideograph block of
+-- Unicode 14.0 (Blocks.txt) counts. cam.emulator.fields accepts the same
+-- blocks. NOTE: blocks added after Unicode 14.0 are rejected.
 local function is_cjk_ideograph(point)
-    return (point >= 0x4E00 and point <= 0x9FFF)
-        or (point >= 0x3400 and point <= 0x4DBF)
-        or (point >= 0xF900 and point <= 0xFAFF)
-        or (point >= 0x20000 and point <= 0x2FA1F)
+    return (point >= 0x4E00 and point <= 0x9FFF)        -- CJK Unified Ideographs
+        or (point >= 0x3400 and point <= 0x4DBF)        -- Extension A
+        or (point >= 0xF900 and point <= 0xFAFF)        -- Compatibility Ideographs
+        or (point >= 0x20000 and point <= 0x2A6DF)      -- Extension B
+        or (point >= 0x2A700 and point <= 0x2EBEF)      -- Extensions C to F
+        or (point >= 0x2F800 and point <= 0x2FA1F)      -- Compatibility Supplement
+        or (point >= 0x30000 and point <= 0x3134F)      -- Extension G
 end
 
 
@@ -205,47 +306,78 @@ local function check_string(value, messages, label)
 end
 
 
--- Unicode white space that a copied URL may carry: no-break space, ogham
--- space mark, the U+2000 block spaces and zero-width space, line and
--- paragraph separators, narrow no-break space, medium mathematical space,
--- ideographic space and the byte order mark.
-local UNICODE_SPACES = {
-    "\194\160", "\225\154\128", "\226\128[\128-\139\168\169\175]",
-    "\226\129\159", "\227\128\128", "\239\187\191",
-}
-
-
-local function has_white_space(s)
-    -- Visible ASCII alone cannot contain any of them.
-    if find(s, "^[\33-\126]*$") then
-        return false
-    end
-    if find(s, "[%z\1-\32\127]") then
-        return true
-    end
-    for i = 1, #UNICODE_SPACES do
-        if find(s, UNICODE_SPACES[i]) then
-            return true
-        end
-    end
-    return false
+-- URLs reject U+0020 and every invisible character (white space, controls
+-- and format characters), which a URL copied from a document may carry.
+local function is_url_char(point)
+    return point ~= 0x20 and not is_invisible(point)
 end
 
 
---- Check the authority (`host[:port]`) of an https URL. The host's
--- characters are not checked when the URL contains white space, which is
--- already reported.
-local function check_authority(authority, messages, spaced)
-    if find(authority, "@", 1, true) then
-        messages[#messages + 1] = "must not contain user information"
-            .. " (user@ before the host); remove it"
-        return
+-- Visible ASCII: the URLs that need no loop over code points.
+local URL_ASCII = "^[\33-\126]*$"
+
+
+local IPV6_EXAMPLE = "https://[2001:db8::1]/"
+local OPEN_BRACKET = 0x5B
+
+
+--- Check the host of an authority that starts with '[': an IPv6 address in
+-- brackets, without a zone identifier. Returns the port part, or nil after
+-- a problem that leaves the port unknown.
+local function check_bracketed_host(authority, messages, spaced)
+    local host, port = authority:match("^(%[[^%]]*%])(.*)$")
+    if host == nil then
+        messages[#messages + 1] = "has a '[' without a closing ']' in its"
+            .. " host; write an IPv6 address in brackets, as in " .. IPV6_EXAMPLE
+        return nil
     end
 
-    local host, port = authority:match("^(%[[%x:%.]+%])(.*)$")
-    if host == nil then
-        host, port = authority:match("^([^:]*)(.*)$")
+    -- RFC 6874 writes a zone as %25 and an interface name after the address.
+    local address, zone = host:match("^%[([^%%]*)(%%.*)%]$")
+    if zone ~= nil then
+        messages[#messages + 1] = "has the zone identifier " .. quote(zone)
+            .. " in its IPv6 address; zone identifiers are not supported in"
+            .. " these URLs, so remove it"
+    else
+        address = sub(host, 2, -2)
     end
+
+    if not spaced and not endpoint.valid_ipv6(lower(address)) then
+        messages[#messages + 1] = "has an invalid host " .. quote(host)
+            .. "; an IPv6 address has eight groups of 1 to 4 hex digits"
+            .. " separated by ':', or fewer around one '::', as in "
+            .. IPV6_EXAMPLE
+    end
+    return port
+end
+
+
+--- Report an authority with more than one ':' that does not start with
+-- '['. A host and port have one ':' at most, so this is most likely an IPv6
+-- address without its brackets.
+local function report_unbracketed_ipv6(authority, messages)
+    local address = authority:match("^[^%%]*")
+    local zone = authority:match("%%.*")
+
+    if endpoint.valid_ipv6(lower(address)) then
+        messages[#messages + 1] = "has an IPv6 address without brackets;"
+            .. " put it in brackets, as in https://[" .. address .. "]/"
+    else
+        messages[#messages + 1] = "has more than one ':' in its host and"
+            .. " port; put an IPv6 address in brackets, as in " .. IPV6_EXAMPLE
+    end
+    if zone ~= nil then
+        messages[#messages + 1] = "has the zone identifier " .. quote(zone)
+            .. " after its IPv6 address; zone identifiers are not supported"
+            .. " in these URLs, so remove it"
+    end
+end
+
+
+--- Check the host of an authority that is a DNS name or an IPv4 address.
+-- Returns the port part.
+local function check_host_name(authority, messages, spaced)
+    local host, port = authority:match("^([^:]*)(.*)$")
 
     if host == "" then
         messages[#messages + 1] = "has no host; write it as https://host/path"
@@ -255,8 +387,30 @@ local function check_authority(authority, messages, spaced)
             .. " internationalised name in its xn-- form), an IPv4 address"
             .. " or a bracketed IPv6 address"
     end
+    return port
+end
 
-    if port ~= "" then
+
+--- Check the authority (`host[:port]`) of an https URL. The host's
+-- characters are not checked when `spaced` is true, because the URL then
+-- contains white space, a control or a format character, already reported.
+local function check_authority(authority, messages, spaced)
+    if find(authority, "@", 1, true) then
+        messages[#messages + 1] = "must not contain user information"
+            .. " (user@ before the host); remove it"
+        return
+    end
+
+    local port
+    if byte(authority) == OPEN_BRACKET then
+        port = check_bracketed_host(authority, messages, spaced)
+    elseif find(authority, ":[^:]*:") then
+        report_unbracketed_ipv6(authority, messages)
+    else
+        port = check_host_name(authority, messages, spaced)
+    end
+    -- A nil port follows a problem that leaves the port unknown.
+    if port ~= nil and port ~= "" then
         local number = port:match("^:(%d%d?%d?%d?%d?)$")
         if number == nil or tonumber(number) < 1 or tonumber(number) > 65535 then
             messages[#messages + 1] = "has an invalid port " .. quote(port)
@@ -298,10 +452,12 @@ local function check_url(value, messages)
             or "must use https://, got ") .. quote(value)
     end
 
-    local spaced = has_white_space(value)
+    local listed, distinct = find_disallowed(value, is_url_char, URL_ASCII)
+    local spaced = listed ~= nil
     if spaced then
-        messages[#messages + 1] = "must not contain white space or control"
-            .. " characters; remove them or percent-encode them"
+        messages[#messages + 1] = "contains " .. list_disallowed(listed, distinct)
+            .. "; remove white space, control characters and format"
+            .. " characters, or percent-encode them"
     end
 
     local authority = rest:match("^[^/?#]*")
@@ -354,12 +510,13 @@ local function check_client_id(value, messages, label)
             .. " characters, got " .. length)
     end
 
-    local char, position = first_disallowed(value, is_client_id_char,
+    local listed, distinct = find_disallowed(value, is_client_id_char,
         CLIENT_ID_ASCII)
-    if char ~= nil then
-        add(messages, label, "contains " .. quote(char) .. " at character "
-            .. position .. "; use only letters, digits and . - _ : /")
-    elseif not is_ascii_alphanumeric(byte(value, 1)) then
+    if listed ~= nil then
+        add(messages, label, "contains " .. list_disallowed(listed, distinct)
+            .. "; use only letters, digits and . - _ : /")
+    end
+    if not is_ascii_alphanumeric(byte(value, 1)) then
         add(messages, label, "must start with a letter or digit, got "
             .. quote(value))
     end
@@ -402,10 +559,10 @@ local function check_short_name(value, messages, max, is_allowed,
             .. " characters, got " .. length
     end
 
-    local char, position = first_disallowed(value, is_allowed, ascii_pattern)
-    if char ~= nil then
-        messages[#messages + 1] = "contains " .. quote(char) .. " at character "
-            .. position .. "; use only " .. allowed_text
+    local listed, distinct = find_disallowed(value, is_allowed, ascii_pattern)
+    if listed ~= nil then
+        messages[#messages + 1] = "contains " .. list_disallowed(listed, distinct)
+            .. "; use only " .. allowed_text
     end
 
     if #messages > count then

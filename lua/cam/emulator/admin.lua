@@ -31,6 +31,11 @@ local _M = {}
 --- Path prefix of every admin endpoint.
 _M.PREFIX = "/_emulator/"
 
+-- Largest clock offset, in seconds: 100 years of 365.25 days. Offsets near
+-- the integer limits overflow the clock or give dates that os.date cannot
+-- format for the Date header, which would break every response.
+local MAX_CLOCK_OFFSET = 100 * 36525 * 864
+
 
 local function decode_object(request)
     if request.body == "" then
@@ -102,10 +107,14 @@ ROUTES.clock = {
         if not body then
             return bad_request(err)
         end
-        if math.type(body.offset) ~= "integer" then
-            return bad_request("offset must be an integer number of seconds")
+        local offset = body.offset
+        if math.type(offset) ~= "integer" or offset < -MAX_CLOCK_OFFSET
+            or offset > MAX_CLOCK_OFFSET then
+            return bad_request(string.format("offset must be an integer number of"
+                .. " seconds from %d to %d (100 years either way)",
+                -MAX_CLOCK_OFFSET, MAX_CLOCK_OFFSET))
         end
-        emu.clock_offset = body.offset
+        emu.clock_offset = offset
         return ok({ offset = emu.clock_offset, now = emu:now() })
     end,
 }

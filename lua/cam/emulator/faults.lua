@@ -32,6 +32,7 @@ _M.DEFAULT_OVERSIZED_BYTES = 16 * 1024 * 1024
 
 local MAX_DELAY_MS = 10 * 60 * 1000
 local MAX_OVERSIZED_BYTES = 256 * 1024 * 1024
+local MAX_LOCATION_BYTES = 8192
 
 --- Error code of an `error` fault without `code`.
 _M.DEFAULT_ERROR_CODE = "ServiceUnavailable"
@@ -92,8 +93,15 @@ function _M.normalize(spec, default_location)
     if spec.action ~= nil and type(spec.action) ~= "string" then
         return nil, "action must be a string"
     end
-    if spec.location ~= nil and type(spec.location) ~= "string" then
-        return nil, "location must be a string"
+    -- `location` becomes a header value, so a CR or LF in it would end the
+    -- header and start another one.
+    local location = spec.location
+    if location ~= nil and (type(location) ~= "string" or location == ""
+        or #location > MAX_LOCATION_BYTES or location:find("[%z\1-\31\127]")
+        or location:find("^ ") or location:find(" $")) then
+        return nil, string.format("location must be a URL of 1 to %d bytes without"
+            .. " control characters (CR, LF, tab, ...) or surrounding spaces,"
+            .. " such as https://127.0.0.1:9/elsewhere", MAX_LOCATION_BYTES)
     end
     if spec.code ~= nil and (type(spec.code) ~= "string"
         or not spec.code:find("^%u[%w.]*$") or #spec.code > 128) then

@@ -37,12 +37,109 @@ local function code_points(text)
 end
 
 
--- CJK Unified Ideographs with extensions A to F and the compatibility block.
+-- The CJK ideograph blocks of Unicode 14.0 (Blocks.txt): CJK Unified
+-- Ideographs with Extensions A to G, CJK Compatibility Ideographs and its
+-- Supplement. Tencent's API documentation of UpdateUserOIDCConfig allows
+-- "CJK" in MappingFiled without naming code points, so every block counts,
+-- as in cam.validate.
+local CJK_BLOCKS = {
+    { 0x3400, 0x4DBF }, { 0x4E00, 0x9FFF }, { 0xF900, 0xFAFF },
+    { 0x20000, 0x2A6DF }, { 0x2A700, 0x2B73F }, { 0x2B740, 0x2B81F },
+    { 0x2B820, 0x2CEAF }, { 0x2CEB0, 0x2EBEF }, { 0x2F800, 0x2FA1F },
+    { 0x30000, 0x3134F },
+}
+
+
+-- Characters that must not appear in a URL besides the ASCII space: the
+-- Unicode 14.0 general categories Cc, Cf, Zs, Zl and Zp.
+local INVISIBLE = {
+    { 0x00, 0x1F }, { 0x7F, 0x9F }, { 0xA0, 0xA0 }, { 0xAD, 0xAD },
+    { 0x600, 0x605 }, { 0x61C, 0x61C }, { 0x6DD, 0x6DD }, { 0x70F, 0x70F },
+    { 0x890, 0x891 }, { 0x8E2, 0x8E2 }, { 0x1680, 0x1680 }, { 0x180E, 0x180E },
+    { 0x2000, 0x200F }, { 0x2028, 0x202F }, { 0x205F, 0x2064 }, { 0x2066, 0x206F },
+    { 0x3000, 0x3000 }, { 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB }, { 0x110BD, 0x110BD },
+    { 0x110CD, 0x110CD }, { 0x13430, 0x13438 }, { 0x1BCA0, 0x1BCA3 },
+    { 0x1D173, 0x1D17A }, { 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+}
+
+
+local function in_ranges(ranges, point)
+    for _, range in ipairs(ranges) do
+        if point >= range[1] and point <= range[2] then
+            return true
+        end
+    end
+    return false
+end
+
+
 local function is_cjk(point)
-    return (point >= 0x4E00 and point <= 0x9FFF)
-        or (point >= 0x3400 and point <= 0x4DBF)
-        or (point >= 0xF900 and point <= 0xFAFF)
-        or (point >= 0x20000 and point <= 0x2EBEF)
+    return in_ranges(CJK_BLOCKS, point)
+end
+
+
+-- Tell whether text is an IPv4 address as RFC 3986 writes one, with four
+-- decimal octets and no leading zeros.
+local function is_ipv4(text)
+    local octets = { text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
+    if #octets ~= 4 then
+        return false
+    end
+    for _, octet in ipairs(octets) do
+        if #octet > 3 or tonumber(octet) > 255 or octet:find("^0%d") then
+            return false
+        end
+    end
+    return true
+end
+
+
+-- Tell whether text is an IPv6 address as RFC 3986 section 3.2.2 writes
+-- one (the text form of RFC 4291 section 2.2). That is eight groups of 1 to
+-- 4 hex digits, or at most seven with one "::" in place of the zero groups
+-- left out. A final dotted IPv4 address counts as two groups. Zone
+-- identifiers are not accepted.
+local function is_ipv6(text)
+    if text:find("[^%x:.]") then
+        return false
+    end
+
+    local parts = { text }
+    local compressed = text:find("::", 1, true)
+    if compressed then
+        parts = { text:sub(1, compressed - 1), text:sub(compressed + 2) }
+        if parts[2]:find("::", 1, true) then
+            return false
+        end
+    end
+
+    local groups = 0
+    for part_index, part in ipairs(parts) do
+        if part ~= "" then
+            local pieces = {}
+            for piece in (part .. ":"):gmatch("(.-):") do
+                pieces[#pieces + 1] = piece
+            end
+            for piece_index, piece in ipairs(pieces) do
+                local last = part_index == #parts and piece_index == #pieces
+                if last and piece:find(".", 1, true) then
+                    if not is_ipv4(piece) then
+                        return false
+                    end
+                    groups = groups + 2
+                elseif piece:find("^%x%x?%x?%x?$") then
+                    groups = groups + 1
+                else
+                    return false
+                end
+            end
+        end
+    end
+
+    if compressed then
+        return groups <= 7
+    end
+    return groups == 8
 end
 
 
@@ -55,7 +152,7 @@ end
 
 --- Check an IdP URL (IdentityUrl, AuthorizationEndpoint).
 -- It must be `https://host[:port][/path]` with no user info, query or
--- fragment, no spaces and no control characters.
+-- fragment, and no white space, control or format characters.
 -- @tparam string field parameter name for the message
 -- @tparam string value
 -- @treturn nil|string error code
@@ -69,8 +166,14 @@ function _M.https_url(field, value)
     if not authority then
         return reject("must be an https:// URL")
     end
-    if value:find("[%c ]") then
-        return reject("must not contain spaces or control characters")
+    if not utf8.len(value) then
+        return reject("must be valid UTF-8")
+    end
+    for _, point in utf8.codes(value) do
+        if point == 0x20 or in_ranges(INVISIBLE, point) then
+            return reject(string.format(
+                "must not contain white space, control or format characters (U+%04X)", point))
+        end
     end
     if value:find("?", 1, true) then
         return reject("must not contain a query")
@@ -82,12 +185,16 @@ function _M.https_url(field, value)
         return reject("must not contain user information")
     end
 
-    local host, port = authority:match("^(%[[%x:.]+%])(.*)$")
-    if not host then
+    local host, port = authority:match("^%[([^%]]*)%](.*)$")
+    if host then
+        if not is_ipv6(host) then
+            return reject("must name a valid host")
+        end
+    else
         host, port = authority:match("^([%w.%-]+)(.*)$")
-    end
-    if not host or host:find("^[.%-]") or host:find("%.%.") then
-        return reject("must name a valid host")
+        if not host or host:find("^[.%-]") or host:find("%.%.") then
+            return reject("must name a valid host")
+        end
     end
     if port ~= "" and not port:find("^:%d%d?%d?%d?%d?$") then
         return reject("has an invalid port")

@@ -441,6 +441,7 @@ end
 
 --- Write a complete response.
 -- `Content-Length` is added from the body; callers add everything else.
+-- Raises an error when a header value contains CR or LF.
 -- @param socket a cqueues socket
 -- @tparam integer status
 -- @tparam table headers `{ {name, value}, ... }`
@@ -449,6 +450,11 @@ end
 function _M.write_response(socket, status, headers, body)
     local lines = { string.format("HTTP/1.1 %d %s", status, _M.reason(status)) }
     for _, header in ipairs(headers) do
+        -- A CR or LF would end the header early and let the rest of the
+        -- value pose as another header.
+        if string.find(header[2], "[\r\n]") then
+            error(string.format("the %s header value contains CR or LF", header[1]))
+        end
         lines[#lines + 1] = header[1] .. ": " .. header[2]
     end
     lines[#lines + 1] = "Content-Length: " .. #body
