@@ -95,6 +95,9 @@ build = {
         ["cam.oidc.template"] = "lua/cam/oidc/template.lua",
         ["cam.oidc.token"] = "lua/cam/oidc/token.lua",
         ["cam.validate"] = "lua/cam/validate.lua",
+        ["cam.validate.suggest"] = "lua/cam/validate/suggest.lua",
+        ["cam.validate.text"] = "lua/cam/validate/text.lua",
+        ["cam.validate.url"] = "lua/cam/validate/url.lua",
         ["cam.core"] = {
             sources = {
                 "csrc/cam_core.c",

@@ -17,27 +17,31 @@
 -- @module cam.validate
 
 local core = require("cam.core")
-local endpoint = require("cam.endpoint")
 local json = require("cam.json")
+local suggest = require("cam.validate.suggest")
+local text = require("cam.validate.text")
+local url = require("cam.validate.url")
 local raw_json = require("cjson.safe").new()
 
 local byte = string.byte
 local concat = table.concat
 local error = error
 local find = string.find
-local format = string.format
-local gsub = string.gsub
-local lower = string.lower
 local next = next
 local pairs = pairs
 local sort = table.sort
-local sub = string.sub
-local tonumber = tonumber
-local tostring = tostring
 local type = type
 local base64_decode = core.base64_decode
 local utf8_len = core.utf8_len
 local utf8_valid = core.utf8_valid
+local describe = text.describe
+local find_disallowed = text.find_disallowed
+local is_ascii_alphanumeric = text.is_ascii_alphanumeric
+local is_cjk_ideograph = text.is_cjk_ideograph
+local list_disallowed = text.list_disallowed
+local list_length = text.list_length
+local quote = text.quote
+local check_url_text = url.check_url
 
 local _M = {}
 
@@ -45,8 +49,7 @@ local MAX_CLIENT_ID = 64
 local MAX_MAPPING_FILED = 255
 local MAX_DESCRIPTION = 255
 local MAX_NAME = 128
-local MAX_QUOTED = 60
-local MAX_URL_LENGTH = 2048
+local MAX_QUOTED = text.MAX_QUOTED
 
 local SCOPES = { openid = true, email = true, profile = true }
 local DEFAULT_SCOPE = "openid"
@@ -56,227 +59,6 @@ local DEFAULT_SCOPE = "openid"
 local DESCRIBE_OUTPUTS = { ProviderType = true, Status = true, RequestId = true }
 
 local KEY_FIX = "encode the JWKS with cam.identity_key(jwks)"
-
-
--- Text helpers -----------------------------------------------------------
-
--- Characters that show as nothing or as a plain space: the Unicode 14.0
--- general categories Cc (controls), Cf (format characters), Zs (spaces,
--- except U+0020), Zl and Zp, as code point ranges in ascending order.
-local INVISIBLE_RANGES = {
-    { 0x0000, 0x001F }, { 0x007F, 0x00A0 }, { 0x00AD, 0x00AD },
-    { 0x0600, 0x0605 }, { 0x061C, 0x061C }, { 0x06DD, 0x06DD },
-    { 0x070F, 0x070F }, { 0x0890, 0x0891 }, { 0x08E2, 0x08E2 },
-    { 0x1680, 0x1680 }, { 0x180E, 0x180E }, { 0x2000, 0x200F },
-    { 0x2028, 0x202F }, { 0x205F, 0x2064 }, { 0x2066, 0x206F },
-    { 0x3000, 0x3000 }, { 0xFEFF, 0xFEFF }, { 0xFFF9, 0xFFFB },
-    { 0x110BD, 0x110BD }, { 0x110CD, 0x110CD }, { 0x13430, 0x13438 },
-    { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A }, { 0xE0001, 0xE0001 },
-    { 0xE0020, 0xE007F },
-}
-
-
-local function is_invisible(point)
-    for i = 1, #INVISIBLE_RANGES do
-        local range = INVISIBLE_RANGES[i]
-
-        if point < range[1] then
-            return false
-        end
-        if point <= range[2] then
-            return true
-        end
-    end
-    return false
-end
-
-
---- Decode the code point at byte `i` of a valid UTF-8 string.
--- @treturn number the code point
--- @treturn number the byte index of the next character
-local function code_point_at(s, i)
-    local b1, b2, b3, b4 = byte(s, i, i + 3)
-
-    if b1 < 0x80 then
-        return b1, i + 1
-    end
-    if b1 < 0xE0 then
-        return (b1 - 0xC0) * 0x40 + (b2 - 0x80), i + 2
-    end
-    if b1 < 0xF0 then
-        return ((b1 - 0xE0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80), i + 3
-    end
-    return (((b1 - 0xF0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80)) * 0x40
-        + (b4 - 0x80), i + 4
-end
-
-
---- Write a multibyte UTF-8 sequence as \u{XXXX} when it encodes an
--- invisible character. A malformed sequence stays as it is.
-local function escape_invisible(sequence)
-    local lead = byte(sequence)
-    local length = lead < 0xE0 and 2 or (lead < 0xF0 and 3 or 4)
-
-    if #sequence == length then
-        local point = code_point_at(sequence, 1)
-        if is_invisible(point) then
-            return format("\\u{%04X}", point)
-        end
-    end
-    return nil
-end
-
-
---- Quote a string for a message: cut to MAX_QUOTED bytes on a character
--- boundary, with ASCII control characters shown as \xNN and the other
--- invisible characters (such as U+00A0 and U+200B) as \u{XXXX}.
-local function quote(s)
-    if #s > MAX_QUOTED then
-        local cut = MAX_QUOTED
-        local b = byte(s, cut + 1)
-
-        -- Step back over UTF-8 continuation bytes (0x80 to 0xBF).
-        while cut > 0 and b >= 0x80 and b < 0xC0 do
-            b = byte(s, cut)
-            cut = cut - 1
-        end
-        s = sub(s, 1, cut) .. "..."
-    end
-
-    s = gsub(s, "[%z\1-\31\127]", function(c)
-        return format("\\x%02X", byte(c))
-    end)
-    if find(s, "[\192-\247]") then
-        s = gsub(s, "[\192-\247][\128-\191]*", escape_invisible)
-    end
-    return "'" .. s .. "'"
-end
-
-
---- Describe what a value is, for "got ..." in messages.
-local function describe(value)
-    local kind = type(value)
-
-    if kind == "string" then
-        return "the string " .. quote(value)
-    end
-    if kind == "number" or kind == "boolean" then
-        return kind .. " " .. tostring(value)
-    end
-    return kind
-end
-
-
---- Show one character in a message: quoted when it is visible, else as its
--- code point, because a quoted U+00A0 looks like an ordinary space.
-local function show_character(char, point)
-    if is_invisible(point) then
-        return format("U+%04X", point)
-    end
-    return "'" .. char .. "'"
-end
-
-
--- The most disallowed characters that one message lists.
-local MAX_LISTED = 5
-
-
---- Find the characters of a valid UTF-8 string that `allowed` rejects.
--- `ascii_pattern` is an anchored pattern that matches strings made only of
--- ASCII characters that `allowed` accepts. It lets the common all-ASCII
--- value skip the loop over code points.
--- @treturn[1] table up to MAX_LISTED distinct characters, in order of first
---   appearance, each shown as "'c' at character N" (counted from 1)
--- @treturn[1] number how many distinct characters were rejected
--- @treturn[2] nil when every character is allowed
-local function find_disallowed(s, allowed, ascii_pattern)
-    if find(s, ascii_pattern) then
-        return nil
-    end
-
-    local listed
-    local seen
-    local distinct = 0
-    local i = 1
-    local position = 1
-
-    while i <= #s do
-        local point, next_i = code_point_at(s, i)
-
-        if not allowed(point) then
-            seen = seen or {}
-            if not seen[point] then
-                seen[point] = true
-                distinct = distinct + 1
-                if distinct <= MAX_LISTED then
-                    listed = listed or {}
-                    listed[distinct] = show_character(sub(s, i, next_i - 1), point)
-                        .. " at character " .. position
-                end
-            end
-        end
-        i = next_i
-        position = position + 1
-    end
-    return listed, distinct
-end
-
-
---- Join the result of find_disallowed into "'a' at character 1, 'b' at
--- character 3 and 2 more disallowed characters".
-local function list_disallowed(listed, distinct)
-    local count = #listed
-
-    if distinct > count then
-        return concat(listed, ", ") .. " and " .. (distinct - count)
-            .. " more disallowed character" .. (distinct - count == 1 and "" or "s")
-    end
-    if count == 1 then
-        return listed[1]
-    end
-    return concat(listed, ", ", 1, count - 1) .. " and " .. listed[count]
-end
-
-
---- Count the items of `t` when its keys are exactly 1..n, else return nil.
-local function list_length(t)
-    local count = 0
-
-    for key in next, t do
-        if type(key) ~= "number" then
-            return nil
-        end
-        count = count + 1
-    end
-    for i = 1, count do
-        if t[i] == nil then
-            return nil
-        end
-    end
-    return count
-end
-
-
-local function is_ascii_alphanumeric(point)
-    return (point >= 0x30 and point <= 0x39)
-        or (point >= 0x41 and point <= 0x5A)
-        or (point >= 0x61 and point <= 0x7A)
-end
-
-
--- Tencent's API documentation of UpdateUserOIDCConfig allows "CJK" in
--- MappingFiled without naming code points, so every CJK ideograph block of
--- Unicode 14.0 (Blocks.txt) counts. cam.emulator.fields accepts the same
--- blocks. NOTE: blocks added after Unicode 14.0 are rejected.
-local function is_cjk_ideograph(point)
-    return (point >= 0x4E00 and point <= 0x9FFF)        -- CJK Unified Ideographs
-        or (point >= 0x3400 and point <= 0x4DBF)        -- Extension A
-        or (point >= 0xF900 and point <= 0xFAFF)        -- Compatibility Ideographs
-        or (point >= 0x20000 and point <= 0x2A6DF)      -- Extension B
-        or (point >= 0x2A700 and point <= 0x2EBEF)      -- Extensions C to F
-        or (point >= 0x2F800 and point <= 0x2FA1F)      -- Compatibility Supplement
-        or (point >= 0x30000 and point <= 0x3134F)      -- Extension G
-end
 
 
 -- Value checks -----------------------------------------------------------
@@ -306,174 +88,13 @@ local function check_string(value, messages, label)
 end
 
 
--- URLs reject U+0020 and every invisible character (white space, controls
--- and format characters), which a URL copied from a document may carry.
-local function is_url_char(point)
-    return point ~= 0x20 and not is_invisible(point)
-end
-
-
--- Visible ASCII: the URLs that need no loop over code points.
-local URL_ASCII = "^[\33-\126]*$"
-
-
-local IPV6_EXAMPLE = "https://[2001:db8::1]/"
-local OPEN_BRACKET = 0x5B
-
-
---- Check the host of an authority that starts with '[': an IPv6 address in
--- brackets, without a zone identifier. Returns the port part, or nil after
--- a problem that leaves the port unknown.
-local function check_bracketed_host(authority, messages, spaced)
-    local host, port = authority:match("^(%[[^%]]*%])(.*)$")
-    if host == nil then
-        messages[#messages + 1] = "has a '[' without a closing ']' in its"
-            .. " host; write an IPv6 address in brackets, as in " .. IPV6_EXAMPLE
-        return nil
-    end
-
-    -- RFC 6874 writes a zone as %25 and an interface name after the address.
-    local address, zone = host:match("^%[([^%%]*)(%%.*)%]$")
-    if zone ~= nil then
-        messages[#messages + 1] = "has the zone identifier " .. quote(zone)
-            .. " in its IPv6 address; zone identifiers are not supported in"
-            .. " these URLs, so remove it"
-    else
-        address = sub(host, 2, -2)
-    end
-
-    if not spaced and not endpoint.valid_ipv6(lower(address)) then
-        messages[#messages + 1] = "has an invalid host " .. quote(host)
-            .. "; an IPv6 address has eight groups of 1 to 4 hex digits"
-            .. " separated by ':', or fewer around one '::', as in "
-            .. IPV6_EXAMPLE
-    end
-    return port
-end
-
-
---- Report an authority with more than one ':' that does not start with
--- '['. A host and port have one ':' at most, so this is most likely an IPv6
--- address without its brackets.
-local function report_unbracketed_ipv6(authority, messages)
-    local address = authority:match("^[^%%]*")
-    local zone = authority:match("%%.*")
-
-    if endpoint.valid_ipv6(lower(address)) then
-        messages[#messages + 1] = "has an IPv6 address without brackets;"
-            .. " put it in brackets, as in https://[" .. address .. "]/"
-    else
-        messages[#messages + 1] = "has more than one ':' in its host and"
-            .. " port; put an IPv6 address in brackets, as in " .. IPV6_EXAMPLE
-    end
-    if zone ~= nil then
-        messages[#messages + 1] = "has the zone identifier " .. quote(zone)
-            .. " after its IPv6 address; zone identifiers are not supported"
-            .. " in these URLs, so remove it"
-    end
-end
-
-
---- Check the host of an authority that is a DNS name or an IPv4 address.
--- Returns the port part.
-local function check_host_name(authority, messages, spaced)
-    local host, port = authority:match("^([^:]*)(.*)$")
-
-    if host == "" then
-        messages[#messages + 1] = "has no host; write it as https://host/path"
-    elseif not spaced and not endpoint.valid_host(lower(host)) then
-        messages[#messages + 1] = "has an invalid host " .. quote(host)
-            .. "; use a DNS name of ASCII letters, digits and '-' (an"
-            .. " internationalised name in its xn-- form), an IPv4 address"
-            .. " or a bracketed IPv6 address"
-    end
-    return port
-end
-
-
---- Check the authority (`host[:port]`) of an https URL. The host's
--- characters are not checked when `spaced` is true, because the URL then
--- contains white space, a control or a format character, already reported.
-local function check_authority(authority, messages, spaced)
-    if find(authority, "@", 1, true) then
-        messages[#messages + 1] = "must not contain user information"
-            .. " (user@ before the host); remove it"
-        return
-    end
-
-    local port
-    if byte(authority) == OPEN_BRACKET then
-        port = check_bracketed_host(authority, messages, spaced)
-    elseif find(authority, ":[^:]*:") then
-        report_unbracketed_ipv6(authority, messages)
-    else
-        port = check_host_name(authority, messages, spaced)
-    end
-    -- A nil port follows a problem that leaves the port unknown.
-    if port ~= nil and port ~= "" then
-        local number = port:match("^:(%d%d?%d?%d?%d?)$")
-        if number == nil or tonumber(number) < 1 or tonumber(number) > 65535 then
-            messages[#messages + 1] = "has an invalid port " .. quote(port)
-                .. "; use a number from 1 to 65535 or leave the port out"
-        end
-    end
-end
-
-
---- Check an IdP URL (`IdentityUrl`, `AuthorizationEndpoint`).
--- The value is sent as given, because the issuer is compared byte for byte
--- with the `iss` claim of ID tokens. For the same reason only the lowercase
--- scheme `https://` is accepted, although RFC 3986 lets a scheme be written
--- in any case: `HTTPS://` is treated as a typing mistake.
+--- Check an IdP URL (`IdentityUrl`, `AuthorizationEndpoint`): a string of
+-- valid UTF-8 that `cam.validate.url` accepts.
 local function check_url(value, messages)
     if check_string(value, messages) == nil then
         return nil
     end
-
-    local count = #messages
-    local scheme, rest = value:match("^(%a[%w+.-]*)://(.*)$")
-
-    -- NOTE: the API documents no length limit for these URLs; 2048 bytes is
-    -- the common limit of browsers and servers for a URL.
-    if #value > MAX_URL_LENGTH then
-        messages[#messages + 1] = "is " .. #value .. " bytes long; an IdP URL"
-            .. " must be at most " .. MAX_URL_LENGTH .. " bytes"
-        return nil
-    end
-
-    if scheme == nil then
-        messages[#messages + 1] = "must be an absolute https:// URL such as"
-            .. " https://idp.example.com, got " .. quote(value)
-        return nil
-    end
-    if scheme ~= "https" then
-        messages[#messages + 1] = (lower(scheme) == "https"
-            and "must start with https:// in lowercase, got "
-            or "must use https://, got ") .. quote(value)
-    end
-
-    local listed, distinct = find_disallowed(value, is_url_char, URL_ASCII)
-    local spaced = listed ~= nil
-    if spaced then
-        messages[#messages + 1] = "contains " .. list_disallowed(listed, distinct)
-            .. "; remove white space, control characters and format"
-            .. " characters, or percent-encode them"
-    end
-
-    local authority = rest:match("^[^/?#]*")
-    check_authority(authority, messages, spaced)
-
-    if find(rest, "?", 1, true) then
-        messages[#messages + 1] = "must not contain a query (?...); remove it"
-    end
-    if find(rest, "#", 1, true) then
-        messages[#messages + 1] = "must not contain a fragment (#...); remove it"
-    end
-
-    if #messages > count then
-        return nil
-    end
-    return value
+    return check_url_text(value, messages)
 end
 
 
@@ -992,100 +613,10 @@ local NAME_ONLY = index_fields(NAME_FIELDS)
 
 -- Did you mean -----------------------------------------------------------
 
---- Optimal string alignment distance: the Levenshtein distance where
--- swapping two adjacent characters also costs one edit.
-local function edit_distance(a, b, limit)
-    local la, lb = #a, #b
-    if la - lb > limit or lb - la > limit then
-        return limit + 1
-    end
-
-    local before, previous, current = {}, {}, {}
-    for j = 0, lb do
-        previous[j] = j
-    end
-
-    for i = 1, la do
-        current[0] = i
-        local ca = byte(a, i)
-
-        for j = 1, lb do
-            local cb = byte(b, j)
-            local cost = ca == cb and 0 or 1
-            local best = previous[j - 1] + cost
-
-            if previous[j] + 1 < best then
-                best = previous[j] + 1
-            end
-            if current[j - 1] + 1 < best then
-                best = current[j - 1] + 1
-            end
-            if i > 1 and j > 1 and ca == byte(b, j - 1) and byte(a, i - 1) == cb
-                    and before[j - 2] + 1 < best then
-                best = before[j - 2] + 1
-            end
-            current[j] = best
-        end
-        before, previous, current = previous, current, before
-    end
-    return previous[lb]
-end
-
-
---- Suggest the candidate closest to a misspelt name.
--- Candidates are compared without regard to case, with the optimal string
--- alignment distance (adjacent swaps count as one edit). Only candidates
--- within max(2, #name / 3) edits, and fewer edits than the name has
--- characters, qualify. Ties go to a candidate in the same style (wire names
--- contain capitals, Lua names do not), then to the one closer with case
--- counted, then to the first in byte order.
--- @tparam string name the unknown name
--- @tparam table candidates list of accepted names
--- @treturn string|nil the best candidate, or nil when none is close enough
-function _M.suggest(name, candidates)
-    if type(name) ~= "string" then
-        return nil
-    end
-
-    local folded = lower(name)
-    local limit = #name / 3
-    if limit < 2 then
-        limit = 2
-    end
-    if limit > #name - 1 then
-        limit = #name - 1
-    end
-
-    local capitals = find(name, "%u") ~= nil
-    local best, best_score
-
-    for i = 1, #candidates do
-        local candidate = candidates[i]
-        local distance = edit_distance(folded, lower(candidate), limit)
-
-        if distance <= limit then
-            local score = {
-                distance,
-                (find(candidate, "%u") ~= nil) == capitals and 0 or 1,
-                edit_distance(name, candidate, #name + #candidate),
-                candidate,
-            }
-            local better = best_score == nil
-            if not better then
-                for k = 1, #score do
-                    if score[k] ~= best_score[k] then
-                        better = score[k] < best_score[k]
-                        break
-                    end
-                end
-            end
-            if better then
-                best, best_score = candidate, score
-            end
-        end
-    end
-    return best
-end
+--- Suggest the candidate closest to a misspelt name, or return nil when
+-- none is close enough. `cam.validate.suggest` describes the rules.
+-- @function suggest
+_M.suggest = suggest.suggest
 
 
 -- Field engine -----------------------------------------------------------
