@@ -527,6 +527,10 @@ describe("cam-emulator", function()
                 "https://user@idp.example.com",
                 "https://",
                 "https://idp example.com",
+                "https://idp.example.com:0/",
+                "https://idp.example.com:65536/",
+                "https://idp.example.com:99999/",
+                "https://idp.example.com:/",
             }
             for _, url in ipairs(urls) do
                 assert_create_rejected("InvalidParameterValue.IdentityUrlError",

@@ -196,8 +196,11 @@ function _M.https_url(field, value)
             return reject("must name a valid host")
         end
     end
-    if port ~= "" and not port:find("^:%d%d?%d?%d?%d?$") then
-        return reject("has an invalid port")
+    if port ~= "" then
+        local number = tonumber(port:match("^:(%d%d?%d?%d?%d?)$"))
+        if number == nil or number < 1 or number > 65535 then
+            return reject("has an invalid port")
+        end
     end
     if rest ~= "" and not rest:find("^/") then
         return reject("has an invalid path")
