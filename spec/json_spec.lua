@@ -157,6 +157,21 @@ describe("json.encode", function()
         assert.is_nil(err:find("\n", 1, true))
     end)
 
+    it("escapes keys in table shape errors", function()
+        local mixed = encode_error({ [1] = 1, ["a\nb\255"] = 2 })
+        local marked = encode_error(json.array({ ["x\n"] = 1 }))
+
+        assert.matches("such as 'a\\x0Ab\\xFF' and 1", mixed, 1, true)
+        assert.matches("has the key 'x\\x0A'", marked, 1, true)
+        assert.is_true((require("cam.core").utf8_valid(mixed)))
+    end)
+
+    it("names a huge sparse index", function()
+        local err = encode_error({ [1e300] = true })
+
+        assert.matches("highest index 1.0000000000000001e+300", err, 1, true)
+    end)
+
     it("escapes quotes in a key path", function()
         local err = encode_error({ x = { ['we"ird'] = print } })
 

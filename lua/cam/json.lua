@@ -109,6 +109,16 @@ local function escape_key(key)
 end
 
 
+--- Format an array index for a message. An index too large for %d, such
+-- as 1e300, is written with %.17g.
+local function format_index(index)
+    if index >= -MAX_EXACT_INTEGER and index <= MAX_EXACT_INTEGER then
+        return format("%d", index)
+    end
+    return format("%.17g", index)
+end
+
+
 --- Format the path to the value at `depth`, such as `Filters[1].Name`.
 local function format_path(keys, depth)
     if depth == 0 then
@@ -205,19 +215,19 @@ local function classify_table(t, keys, depth)
 
     if count > 0 and #names > 0 then
         fail(keys, depth, "mixes string keys and array indexes, such as '"
-            .. names[1] .. "' and " .. format("%d", max_index))
+            .. escape_key(names[1]) .. "' and " .. format_index(max_index))
     end
     if count > 0 then
         if max_index ~= count then
             fail(keys, depth, "is a sparse array (" .. count
-                .. " items, highest index " .. format("%d", max_index) .. ")")
+                .. " items, highest index " .. format_index(max_index) .. ")")
         end
         return "array", count
     end
     if getmetatable(t) == array_mt then
         if #names > 0 then
             fail(keys, depth, "is marked as an array but has the key '"
-                .. names[1] .. "'")
+                .. escape_key(names[1]) .. "'")
         end
         return "array", 0
     end
