@@ -91,6 +91,26 @@ function Emulator:set_credential(secret_id, secret_key, token)
 end
 
 
+--- Tell whether a text contains the secret key or token of a credential
+-- the emulator knows, or the web identity token it requires.
+-- @tparam string text
+-- @treturn boolean
+function Emulator:contains_secret(text)
+    local find = string.find
+
+    for _, credential in pairs(self.credentials) do
+        for _, secret in ipairs({ credential.secret_key, credential.token or false }) do
+            if secret and secret ~= "" and find(text, secret, 1, true) then
+                return true
+            end
+        end
+    end
+    local web_identity = self.web_identity
+    local token = type(web_identity) == "table" and web_identity.token
+    return type(token) == "string" and token ~= "" and find(text, token, 1, true) ~= nil
+end
+
+
 --- Save the store after a change, logging a failure (the change stays in
 -- memory).
 function Emulator:state_changed()
