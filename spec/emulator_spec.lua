@@ -1492,6 +1492,29 @@ describe("cam-emulator value rules", function()
         end
     end)
 
+    it("agrees on host names, IPv4 and ports", function()
+        local label63 = string.rep("a", 63)
+        local name253 = string.rep(label63 .. ".", 3) .. string.rep("b", 61)
+        local cases = {
+            { "idp.example.com", true }, { "idp.example.com.", true },
+            { "a-b.example", true }, { label63 .. ".example", true },
+            { name253, true }, { "192.0.2.1", true }, { "10.0.0.0", true },
+            { "idp.example.com:443", true }, { "idp.example.com:65535", true },
+            { "a-.com", false }, { "-a.com", false }, { "a..b", false },
+            { ".a", false }, { string.rep("a", 64) .. ".example", false },
+            { name253 .. "c", false }, { "1.2.3.256", false }, { "999", false },
+            { "1.2.3", false }, { "01.2.3.4", false }, { "ex_ample.com", false },
+            { "idp.example.com:0", false }, { "idp.example.com:65536", false },
+            { "idp.example.com:", false }, { "[::1]:0", false },
+        }
+        for _, case in ipairs(cases) do
+            local url = "https://" .. case[1] .. "/"
+
+            assert.are.equal(case[2], client_accepts("IdentityUrl", url), url)
+            assert.are.equal(case[2], emulator_accepts("https_url", url), url)
+        end
+    end)
+
     it("rejects CR or LF in header values", function()
         local written = {}
         local socket = {

@@ -1338,3 +1338,34 @@ describe("endpoint.parse", function()
         assert.matches("has an invalid host", parse_error("https://[1::2:]"), 1, true)
     end)
 end)
+
+
+describe("endpoint.is_loopback", function()
+    local endpoint = require("cam.endpoint")
+
+    for _, host in ipairs({
+        "localhost", "127.0.0.1", "127.255.0.9", "[::1]", "[0:0:0:0:0:0:0:1]",
+        "[::0001]", "[0::1]", "[::ffff:127.0.0.1]", "[::ffff:127.1.2.3]",
+        "[::ffff:7f00:1]",
+    }) do
+        it("accepts " .. host, function()
+            assert.is_true(endpoint.is_loopback(host))
+        end)
+    end
+
+    for _, host in ipairs({
+        "127.00.0.1", "127.0.0.256", "128.0.0.1", "[::2]", "[1::1]",
+        "[::127.0.0.1]", "[::ffff:10.0.0.1]", "[::ffff:128.0.0.1]", "[fe80::1]",
+        "[::1%25lo]", "localhost.example", "[:1::1]",
+    }) do
+        it("rejects " .. host, function()
+            assert.is_false(endpoint.is_loopback(host))
+        end)
+    end
+
+    it("rejects IPv4 octets with leading zeros", function()
+        assert.is_false(endpoint.valid_host("01.2.3.4"))
+        assert.is_false(endpoint.valid_host("1.2.3.010"))
+        assert.is_true(endpoint.valid_host("10.2.3.0"))
+    end)
+end)

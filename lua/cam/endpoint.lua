@@ -5,6 +5,7 @@ local byte = string.byte
 local error = error
 local ipairs = ipairs
 local find = string.find
+local floor = math.floor
 local gmatch = string.gmatch
 local gsub = string.gsub
 local sub = string.sub
@@ -38,8 +39,10 @@ local function valid_ipv4(host)
     if a == nil then
         return false
     end
+    -- A leading zero is rejected, because some resolvers read such an
+    -- octet as octal.
     for _, octet in ipairs({ a, b, c, d }) do
-        if #octet > 3 or tonumber(octet) > 255 then
+        if #octet > 3 or tonumber(octet) > 255 or find(octet, "^0%d") then
             return false
         end
     end
@@ -112,6 +115,49 @@ function _M.valid_ipv6(text)
 end
 
 
+--- Expand a valid IPv6 address into its eight 16-bit groups.
+-- @tparam string text an address that `valid_ipv6` accepts
+-- @treturn table eight numbers
+local function ipv6_groups(text)
+    local tail = {}
+    local ipv4 = text:match("([%d.]+)$")
+    if ipv4 ~= nil and find(ipv4, ".", 1, true) then
+        local a, b, c, d = ipv4:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+        tail = { tonumber(a) * 256 + tonumber(b), tonumber(c) * 256 + tonumber(d) }
+        text = sub(text, 1, #text - #ipv4)
+        if sub(text, -2) ~= "::" then
+            text = sub(text, 1, -2)
+        end
+    end
+
+    local function parse(part)
+        local list = {}
+        for group in gmatch(part, "[^:]+") do
+            list[#list + 1] = tonumber(group, 16)
+        end
+        return list
+    end
+
+    local head, rest = text, nil
+    local gap = find(text, "::", 1, true)
+    if gap ~= nil then
+        head, rest = sub(text, 1, gap - 1), sub(text, gap + 2)
+    end
+    local groups = parse(head)
+    local after = rest and parse(rest) or {}
+    for _ = 1, 8 - #groups - #after - #tail do
+        groups[#groups + 1] = 0
+    end
+    for i = 1, #after do
+        groups[#groups + 1] = after[i]
+    end
+    for i = 1, #tail do
+        groups[#groups + 1] = tail[i]
+    end
+    return groups
+end
+
+
 --- Tell whether a host is a valid DNS name, IPv4 address or bracketed IPv6
 -- address (as it appears in a URL).
 -- @tparam string host the host part of a URL, lower case
@@ -154,8 +200,28 @@ end
 -- @tparam string host a lower-case host, IPv6 addresses in brackets
 -- @treturn boolean
 function _M.is_loopback(host)
-    return host == "localhost" or host == "[::1]"
-        or (find(host, "^127%.%d+%.%d+%.%d+$") ~= nil and valid_ipv4(host))
+    if host == "localhost" or host == "[::1]" then
+        return true
+    end
+    if find(host, "^127%.%d+%.%d+%.%d+$") then
+        return valid_ipv4(host)
+    end
+
+    local inner = host:match("^%[(.*)%]$")
+    if inner == nil or not _M.valid_ipv6(inner) then
+        return false
+    end
+    -- Other spellings of ::1, and IPv4-mapped 127.0.0.0/8 (::ffff:127.x.y.z).
+    local groups = ipv6_groups(inner)
+    for i = 1, 5 do
+        if groups[i] ~= 0 then
+            return false
+        end
+    end
+    if groups[6] == 0 then
+        return groups[7] == 0 and groups[8] == 1
+    end
+    return groups[6] == 0xFFFF and floor(groups[7] / 256) == 127
 end
 
 

@@ -150,6 +150,29 @@ local function is_ascii_alphanumeric(point)
 end
 
 
+-- Tell whether text is a DNS name (RFC 1035 labels: 1 to 63 letters,
+-- digits and hyphens, no hyphen at either end; at most 253 characters,
+-- plus an optional final dot) or an IPv4 address. A name of digits and dots
+-- only must be an IPv4 address.
+local function is_host_name(text)
+    if text:find("^[%d.]+$") then
+        return is_ipv4(text)
+    end
+
+    local name = text:gsub("%.$", "", 1)
+    if name == "" or #name > 253 then
+        return false
+    end
+    for label in (name .. "."):gmatch("([^.]*)%.") do
+        if not label:find("^[A-Za-z0-9-]+$") or #label > 63
+            or label:find("^%-") or label:find("%-$") then
+            return false
+        end
+    end
+    return true
+end
+
+
 --- Check an IdP URL (IdentityUrl, AuthorizationEndpoint).
 -- It must be `https://host[:port][/path]` with no user info, query or
 -- fragment, and no white space, control or format characters.
@@ -191,8 +214,8 @@ function _M.https_url(field, value)
             return reject("must name a valid host")
         end
     else
-        host, port = authority:match("^([%w.%-]+)(.*)$")
-        if not host or host:find("^[.%-]") or host:find("%.%.") then
+        host, port = authority:match("^([^:]*)(.*)$")
+        if not is_host_name(host) then
             return reject("must name a valid host")
         end
     end
