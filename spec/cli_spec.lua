@@ -12,6 +12,95 @@ local function actions(requests)
     return list
 end
 
+-- A loopback server that answers every request with the body stored in its
+-- body file and the status in that file's ".status" sibling (else the status
+-- it was started with). It reads both again for each request, so a test can
+-- change the answer between calls. It stops after 120 s or 200 requests.
+local STATIC_SERVER = [==[
+local socket = require("socket")
+local port_file, status, body_file = arg[1], tonumber(arg[2]), arg[3]
+local server = assert(socket.bind("127.0.0.1", 0))
+local _, port = server:getsockname()
+local f = assert(io.open(port_file, "w"))
+f:write(port, "\n")
+f:close()
+
+local deadline = socket.gettime() + 120
+server:settimeout(1)
+for _ = 1, 200 do
+    if socket.gettime() > deadline then
+        break
+    end
+    local conn = server:accept()
+    if conn then
+        conn:settimeout(5)
+        local length = 0
+        local line = conn:receive("*l")
+        while line and line ~= "" do
+            length = tonumber(line:lower():match("^content%-length:%s*(%d+)")) or length
+            line = conn:receive("*l")
+        end
+        if length > 0 then
+            conn:receive(length)
+        end
+        local file = assert(io.open(body_file, "rb"))
+        local body = file:read("a")
+        file:close()
+        local status_file = io.open(body_file .. ".status", "rb")
+        if status_file then
+            status = tonumber(status_file:read("a"))
+            status_file:close()
+        end
+        conn:send(("HTTP/1.1 %d X\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+            .. "Connection: close\r\n\r\n%s"):format(status, #body, body))
+        conn:close()
+    end
+end
+]==]
+
+
+--- Start STATIC_SERVER on 127.0.0.1; returns `url`, `body_file` and `stop()`.
+local function start_static_server(status)
+    local dir = helpers.tmpdir()
+    local script, port_file = dir .. "/static.lua", dir .. "/port"
+    local server = { body_file = dir .. "/body" }
+    local file = assert(io.open(script, "wb"))
+    file:write(STATIC_SERVER)
+    file:close()
+
+    local handle = assert(io.popen("sh -c " .. helpers.shell_quote("echo $$; exec lua5.4 "
+        .. helpers.shell_quote(script) .. " " .. helpers.shell_quote(port_file) .. " "
+        .. status .. " " .. helpers.shell_quote(server.body_file)
+        .. " </dev/null >/dev/null 2>&1") .. " &"))
+    server.pid = assert(tonumber(handle:read("l")), "cannot start the static server")
+    handle:close()
+
+    function server.stop()
+        os.execute("kill " .. server.pid .. " 2>/dev/null")
+    end
+
+    local socket = require("socket")
+    local deadline = socket.gettime() + helpers.START_TIMEOUT
+    while server.url == nil and socket.gettime() < deadline do
+        local port_text = io.open(port_file, "rb")
+        local port = port_text and port_text:read("a"):match("^(%d+)\n")
+        if port_text then
+            port_text:close()
+        end
+        if port then
+            server.url = "http://127.0.0.1:" .. port
+        else
+            socket.sleep(0.02)
+        end
+    end
+    if server.url == nil then
+        server.stop()
+        error("the static server did not write its port", 2)
+    end
+    return server
+end
+
+
 describe("cam-oidc", function()
     local emu, tls, keys, provider, dir
     local env
@@ -405,6 +494,31 @@ describe("cam-oidc", function()
             assert.are.equal("JwtSignatureInvalid", helpers.json_decode(r.stdout).error.code)
         end)
 
+        it("exits 4 for out-of-range time claims", function()
+            local now = os.time()
+            local claims = { iss = provider.url, aud = "cam-sso", sub = "u-1",
+                preferred_username = "alice", iat = now, exp = now + 600 }
+            local cases = { { exp = -1e300 }, { nbf = 1e300 }, { iat = 1e300 } }
+            local requests = {}
+            for i, case in ipairs(cases) do
+                local c = helpers.copy_with(claims, case)
+                requests[i] = { key = keys.by_kid["rsa-ps256"], alg = "PS256",
+                    header = { kid = "rsa-ps256" }, claims = c }
+            end
+            local tokens = support.sign(requests)
+            for i, token in ipairs(tokens) do
+                local r = run({ "verify-token", config_path }, nil, token)
+                assert.are.equal(4, r.status, r.stderr)
+                assert.matches("JwtClaimInvalid", r.stderr)
+                assert.is_nil(r.stderr:find("internal error", 1, true), r.stderr)
+
+                r = run({ "verify-token", config_path, "--json" }, nil, token)
+                assert.are.equal(4, r.status, r.stderr)
+                local out = helpers.json_decode(r.stdout)
+                assert.are.equal("JwtClaimInvalid", out.error.code, "case " .. i)
+            end
+        end)
+
         it("rejects out-of-range --leeway and --now", function()
             local cases = {
                 { "--leeway", "1e9" },
@@ -508,6 +622,140 @@ describe("cam-oidc", function()
             local out = helpers.json_decode(r.stdout)
             assert.are.equal("api", out.error.kind)
             assert.are.equal("AuthFailure.SecretIdNotFound", out.error.code)
+        end)
+    end)
+
+    describe("text from a mock server", function()
+        local server
+
+        setup(function()
+            server = start_static_server(500)
+        end)
+
+        teardown(function()
+            server.stop()
+        end)
+
+        local function serve(body, status)
+            support.write_file(server.body_file, body)
+            support.write_file(server.body_file .. ".status", tostring(status or 500))
+        end
+
+        local function mock(args)
+            local full = { "--endpoint", server.url }
+            for _, arg in ipairs(args) do
+                full[#full + 1] = arg
+            end
+            return run(full)
+        end
+
+        -- "Gateway error, please retry later." in Chinese, UTF-8 and GBK.
+        local PAGE_UTF8 = "网关错误，请稍后重试。"
+        local PAGE_GBK = "\205\248\185\216\180\237\206\243\163\172\199\235"
+            .. "\201\212\186\243\214\216\202\212\161\163"
+
+        local function assert_utf8(text)
+            assert.is_true((pcall(require("cam.json").encode, text)),
+                ("not valid UTF-8: %q"):format(text))
+        end
+
+        for name, page in pairs({ UTF8 = PAGE_UTF8, GBK = PAGE_GBK }) do
+            it("prints an HTTP error with a " .. name .. " page", function()
+                serve(page:rep(20))
+                local r = mock({ "show", "--json" })
+                assert.are.equal(1, r.status, r.stderr)
+                assert.are.equal("", r.stderr)
+                local out = helpers.json_decode(r.stdout)
+                assert.are.equal("HttpStatusCodeError", out.error.code)
+                assert_utf8(out.error.message)
+
+                r = mock({ "show" })
+                assert.are.equal(1, r.status)
+                assert.matches("HttpStatusCodeError", r.stderr)
+                assert.is_nil(r.stderr:find("internal error", 1, true), r.stderr)
+                assert_utf8(r.stderr)
+            end)
+        end
+
+        it("prints an API error message cut inside a character", function()
+            serve(helpers.json_encode({ Response = { RequestId = "r-1",
+                Error = { Code = "InternalError",
+                    Message = ("a"):rep(1999) .. "中文" } } }))
+            local r = mock({ "show", "--json" })
+            assert.are.equal(1, r.status, r.stderr)
+            local out = helpers.json_decode(r.stdout)
+            assert.are.equal(("a"):rep(1999) .. "...", out.error.message)
+
+            r = mock({ "show" })
+            assert.are.equal(1, r.status)
+            assert_utf8(r.stderr)
+        end)
+
+        it("replaces controls in an API error on stderr", function()
+            serve(helpers.json_encode({ Response = { RequestId = "r\u{202E}1",
+                Error = { Code = "InternalError\u{9B}",
+                    Message = "a\u{9B}31mb\u{2028}c\u{2066}d" } } }))
+            local r = mock({ "show" })
+            assert.are.equal(1, r.status)
+            assert.matches("InternalError  in DescribeUserOIDCConfig: a 31mb c d", r.stderr,
+                1, true)
+            for _, char in ipairs({ "\u{9B}", "\u{2028}", "\u{2066}", "\u{202E}" }) do
+                assert.is_nil(r.stderr:find(char, 1, true))
+            end
+        end)
+
+        local function describe_response(jwks, description)
+            return helpers.json_encode({ Response = {
+                RequestId = "r-\u{85}1",
+                Status = 11,
+                IdentityUrl = provider.url,
+                IdentityKey = core.base64_encode(helpers.json_encode(jwks)),
+                ClientId = "cam-sso",
+                AuthorizationEndpoint = provider.url .. "/auth",
+                ResponseType = "id_token",
+                ResponseMode = "form_post",
+                MappingFiled = "sub",
+                Scope = { "openid" },
+                Description = description,
+                AutoRotateKey = 0,
+            } })
+        end
+
+        it("escapes JWKS key ids in plan", function()
+            local config_path = dir .. "/plan-kid.json"
+            local r = run({ "discover", provider.url, "--client-id", "cam-sso",
+                "--idp-ca-file", tls.ca_file, "--output", config_path })
+            assert.are.equal(0, r.status, r.stderr)
+            local public = support.public_key(keys.keys[1])
+            public.kid = "k\27[31mid\u{85}\u{202E}"
+            serve(describe_response({ keys = { public } }, ""), 200)
+
+            r = mock({ "plan", config_path })
+            assert.are.equal(0, r.status, r.stderr)
+            assert.matches("- kid k\\027[31mid\\u{0085}\\u{202E}", r.stdout, 1, true)
+            assert.is_nil(r.stdout:find("\27", 1, true))
+            assert.is_nil(r.stdout:find("\u{85}", 1, true))
+            assert.is_nil(r.stdout:find("\u{202E}", 1, true))
+        end)
+
+        it("escapes every invisible character in show", function()
+            local invisible = { "\u{A0}", "\u{2000}", "\u{200A}", "\u{202F}", "\u{3000}",
+                "\u{1680}", "\u{600}", "\u{605}", "\u{E0001}", "\u{E0020}", "\u{E007F}",
+                "\u{9B}", "\u{2028}", "\u{2069}" }
+            local public = support.public_key(keys.keys[1])
+            public.kid = "kid" .. table.concat(invisible)
+            serve(describe_response({ keys = { public } }, "d" .. table.concat(invisible)),
+                200)
+
+            local r = mock({ "show" })
+            assert.are.equal(0, r.status, r.stderr)
+            for _, char in ipairs(invisible) do
+                assert.is_nil(r.stdout:find(char, 1, true), ("%q printed raw"):format(char))
+            end
+            assert.matches('"d\\u{00A0}\\u{2000}\\u{200A}\\u{202F}\\u{3000}\\u{1680}'
+                .. '\\u{0600}\\u{0605}\\u{E0001}\\u{E0020}\\u{E007F}\\u{009B}'
+                .. '\\u{2028}\\u{2069}"', r.stdout, 1, true)
+            assert.matches("kid kid\\u{00A0}", r.stdout, 1, true)
         end)
     end)
 

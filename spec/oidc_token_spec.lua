@@ -93,6 +93,18 @@ describe("verify_id_token", function()
                 claims = claims({ preferred_username = { "a" } }) },
             no_sub = { key = k["rsa-rs256"], alg = "RS256",
                 header = { kid = "rsa-rs256" }, claims = claims({ sub = false }) },
+            huge_past_exp = { key = k["rsa-rs256"], alg = "RS256",
+                header = { kid = "rsa-rs256" }, claims = claims({ exp = -1e300 }) },
+            huge_nbf = { key = k["rsa-rs256"], alg = "RS256",
+                header = { kid = "rsa-rs256" }, claims = claims({ nbf = 1e300 }) },
+            huge_iat = { key = k["rsa-rs256"], alg = "RS256",
+                header = { kid = "rsa-rs256" }, claims = claims({ iat = 1e300 }) },
+            long_chinese_iss = { key = k["rsa-rs256"], alg = "RS256",
+                header = { kid = "rsa-rs256" },
+                claims = claims({ iss = ("a"):rep(75) .. "中文\u{9B}\u{2028}" }) },
+            invisible_iss = { key = k["rsa-rs256"], alg = "RS256",
+                header = { kid = "rsa-rs256" },
+                claims = claims({ iss = "a\u{9B}b\u{202E}c\u{2066}d" }) },
         }
     end
 
@@ -182,6 +194,28 @@ describe("verify_id_token", function()
         local role = { name = "corp", identity_url = ISSUER,
             identity_key = config.identity_key, client_id = { "x", "cam-sso" } }
         assert.is_table((verify("rs256", nil, role)))
+    end)
+
+    for _, case in ipairs({ { "huge_past_exp", "exp" }, { "huge_nbf", "nbf" },
+            { "huge_iat", "iat" } }) do
+        it("rejects an out-of-range " .. case[2], function()
+            local ok, result, err = pcall(verify, case[1])
+            assert.is_true(ok, tostring(result))
+            assert.is_nil(result)
+            assert.are.equal("JwtClaimInvalid", err.code, err.message)
+            assert.matches(case[2] .. " claim", err.message, 1, true)
+        end)
+    end
+
+    it("cuts a quoted claim on a character boundary", function()
+        local err = assert_rejected("JwtIssuerMismatch", "long_chinese_iss")
+        assert.matches("iss '" .. ("a"):rep(75) .. "... does not equal", err.message, 1, true)
+        assert.is_true((pcall(require("cam.json").encode, err.message)), err.message)
+    end)
+
+    it("shows invisible characters of a claim as ?", function()
+        local err = assert_rejected("JwtIssuerMismatch", "invisible_iss")
+        assert.matches("iss 'a?b?c?d' does not equal", err.message, 1, true)
     end)
 
     it("rejects a tampered RSA token", function()

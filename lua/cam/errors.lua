@@ -7,13 +7,15 @@
 -- gives one readable line.
 -- @module cam.errors
 
+local text_util = require("cam.validate.text")
+
+local byte = string.byte
 local getmetatable = getmetatable
 local ipairs = ipairs
 local pairs = pairs
 local setmetatable = setmetatable
 local concat = table.concat
 local find = string.find
-local gsub = string.gsub
 local sub = string.sub
 local tostring = tostring
 local type = type
@@ -70,20 +72,123 @@ function _M.scrub(text, secrets)
 end
 
 
---- Make text safe for one log line: control characters become spaces and
--- the text is cut to max bytes.
-local function clean(text, max)
-    text = gsub(text, "%c", " ")
-    if #text > max then
-        text = sub(text, 1, max) .. "..."
+--- Decode the UTF-8 character at byte i of text, rejecting overlong forms,
+-- surrogates and code points above U+10FFFF.
+-- @tparam string text
+-- @tparam integer i byte index, 1 to #text
+-- @treturn[1] integer the code point
+-- @treturn[1] integer its length in bytes
+-- @treturn[2] nil when the bytes at i are not a valid UTF-8 sequence
+function _M.decode_character(text, i)
+    local b1, b2, b3, b4 = byte(text, i, i + 3)
+
+    if b1 < 0x80 then
+        return b1, 1
+    end
+    if b1 < 0xC2 or b1 > 0xF4 or b2 == nil or b2 < 0x80 or b2 > 0xBF then
+        return nil
+    end
+    if b1 < 0xE0 then
+        return (b1 - 0xC0) * 0x40 + (b2 - 0x80), 2
+    end
+
+    -- The second byte's range excludes overlong forms (E0, F0), the UTF-16
+    -- surrogates (ED) and code points above U+10FFFF (F4).
+    if (b1 == 0xE0 and b2 < 0xA0) or (b1 == 0xED and b2 > 0x9F)
+            or (b1 == 0xF0 and b2 < 0x90) or (b1 == 0xF4 and b2 > 0x8F) then
+        return nil
+    end
+    if b3 == nil or b3 < 0x80 or b3 > 0xBF then
+        return nil
+    end
+    if b1 < 0xF0 then
+        return ((b1 - 0xE0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80), 3
+    end
+    if b4 == nil or b4 < 0x80 or b4 > 0xBF then
+        return nil
+    end
+    return (((b1 - 0xF0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80)) * 0x40
+        + (b4 - 0x80), 4
+end
+
+
+local REPLACEMENT_CHARACTER = "\239\191\189" -- U+FFFD
+
+
+--- Replace each byte that is not part of valid UTF-8 with U+FFFD and each
+-- invisible character with `replacement`.
+local function replace_characters(text, replacement)
+    local parts = {}
+    local i = 1
+    local length = #text
+
+    while i <= length do
+        local _, last = find(text, "^[\32-\126]+", i)
+        if last ~= nil then
+            parts[#parts + 1] = sub(text, i, last)
+            i = last + 1
+        else
+            local point, size = _M.decode_character(text, i)
+            if point == nil then
+                parts[#parts + 1] = REPLACEMENT_CHARACTER
+                i = i + 1
+            else
+                if text_util.is_invisible(point) then
+                    parts[#parts + 1] = replacement
+                else
+                    parts[#parts + 1] = sub(text, i, i + size - 1)
+                end
+                i = i + size
+            end
+        end
+    end
+    return concat(parts)
+end
+
+
+--- Make text safe for one log line and for JSON: bytes that are not valid
+-- UTF-8 become U+FFFD, and the characters that `cam.validate.text` counts
+-- as invisible become `replacement`. These are the C0 and C1 controls,
+-- U+2028, U+2029, the bidi controls and the other format characters and
+-- spaces. When max is given, text longer than max bytes is cut on a
+-- character boundary to at most max bytes and "..." is appended.
+-- @tparam string text
+-- @tparam[opt] integer max bytes; without it the text is not cut
+-- @tparam[opt] string replacement default a space
+-- @treturn string valid UTF-8
+function _M.clean(text, max, replacement)
+    -- Each character of at most 4 bytes leaves at least 1 byte, so the first
+    -- 4 * max + 4 bytes leave more than max bytes, and the rest is cut anyway.
+    local truncated = false
+    if max ~= nil and #text > 4 * max + 4 then
+        text = sub(text, 1, 4 * max + 4)
+        truncated = true
+    end
+
+    if find(text, "[^\32-\126]") then
+        text = replace_characters(text, replacement or " ")
+    end
+
+    if max ~= nil and (truncated or #text > max) then
+        local cut = max
+        local b = byte(text, cut + 1)
+
+        -- Step back over UTF-8 continuation bytes (0x80 to 0xBF), so the cut
+        -- falls before the first byte of a character.
+        while cut > 0 and b >= 0x80 and b < 0xC0 do
+            b = byte(text, cut)
+            cut = cut - 1
+        end
+        text = sub(text, 1, cut) .. "..."
     end
     return text
 end
 
 
---- Mask every secret in text from a server, turn its control characters into
--- spaces and cut it to max bytes, so that it is safe for an error field or a
--- log line. Secrets are masked before the cut, so the cut cannot leave part
+--- Mask every secret in text from a server and `clean` it: invalid UTF-8
+-- becomes U+FFFD, invisible characters become spaces and the text is cut
+-- to max bytes on a character boundary, so that it is safe for an error
+-- field, a log line or JSON. Secrets are masked before the cut, so the cut cannot leave part
 -- of one unmasked.
 -- @tparam string text
 -- @tparam[opt] table secrets list of strings, as for `scrub`
@@ -93,7 +198,7 @@ function _M.sanitize(text, secrets, max)
     if secrets ~= nil then
         text = _M.scrub(text, secrets)
     end
-    return clean(text, max or _M.MAX_ID)
+    return _M.clean(text, max or _M.MAX_ID)
 end
 
 
@@ -118,14 +223,15 @@ function mt:__tostring()
     end
 
     -- Fields are cleaned in new(), but a caller may have changed them since.
-    return (gsub(concat(parts), "%c", " "))
+    return _M.clean(concat(parts))
 end
 
 
 --- Create an error value.
 -- `message`, `code` and `request_id` may come from a server, so every
--- secret in them is replaced with `***`. Every string field has its control
--- characters turned into spaces and its length capped (`MAX_MESSAGE` for
+-- secret in them is replaced with `***`. Every string field is cleaned as by
+-- `clean`: invalid UTF-8 becomes U+FFFD, invisible characters become spaces
+-- and the length is capped on a character boundary (`MAX_MESSAGE` bytes for
 -- `message`, `MAX_ID` for the others).
 -- @tparam table fields `kind` (required), `code`, `message`, `request_id`,
 --   `status`, `action`, `problems` and any extra detail.

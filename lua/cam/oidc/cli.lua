@@ -11,15 +11,17 @@ local json = require("cam.json")
 local jwks_util = require("cam.oidc.jwks")
 local oidc = require("cam.oidc")
 local presets = require("cam.oidc.presets")
+local text_util = require("cam.validate.text")
 
 local byte = string.byte
 local concat = table.concat
+local find = string.find
 local format = string.format
-local gsub = string.gsub
 local ipairs = ipairs
 local pairs = pairs
 local pcall = pcall
 local sort = table.sort
+local sub = string.sub
 local tostring = tostring
 local type = type
 
@@ -122,6 +124,17 @@ local function print_json(value)
 end
 
 
+--- Make an error field valid UTF-8 for JSON. Error values are cleaned when
+-- they are made, but a problem's message may quote the configuration's
+-- bytes as they are.
+local function json_text(value)
+    if type(value) ~= "string" then
+        return value
+    end
+    return errors.clean(value)
+end
+
+
 --- Report an error; return the exit status.
 local function report_error(out, err, status)
     if out.json then
@@ -129,12 +142,14 @@ local function report_error(out, err, status)
         if err.problems then
             problems = json.array({})
             for i, problem in ipairs(err.problems) do
-                problems[i] = { field = problem.field, message = problem.message }
+                problems[i] = { field = json_text(problem.field),
+                    message = json_text(problem.message) }
             end
         end
-        print_json({ error = { kind = err.kind, code = err.code,
-            message = err.message, request_id = err.request_id,
-            status = err.status, problems = problems } })
+        print_json({ error = { kind = json_text(err.kind),
+            code = json_text(err.code), message = json_text(err.message),
+            request_id = json_text(err.request_id), status = err.status,
+            problems = problems } })
     else
         io.stderr:write("cam-oidc: ", tostring(err), "\n")
     end
@@ -147,7 +162,7 @@ end
 local function usage_error(message, out)
     if out ~= nil and out.json then
         print_json({ error = { kind = "usage", code = "UsageError",
-            message = message } })
+            message = json_text(message) } })
     else
         io.stderr:write("cam-oidc: ", message, "\n",
             "Run 'cam-oidc --help' for the usage.\n")
@@ -170,50 +185,54 @@ local function check_readable(option, path)
 end
 
 
--- Patterns for the UTF-8 forms of invisible characters that change how a
--- terminal shows text. They are C1 controls, the soft hyphen and U+061C,
--- U+180E, U+200B-U+200F, U+2028-U+202E, U+2060-U+2064, U+2066-U+206F,
--- the byte order mark and U+FFF9-U+FFFB.
-local FORMAT_CHARACTERS = {
-    "\194[\128-\159]", "\194\173", "\216\156", "\225\160\142",
-    "\226\128[\139-\143]", "\226\128[\168-\174]", "\226\129[\160-\164]",
-    "\226\129[\166-\175]", "\239\187\191", "\239\191[\185-\187]",
-}
-
-
--- Write a two- or three-byte UTF-8 sequence as \u{XXXX}.
-local function code_point_escape(sequence)
-    local b1, b2, b3 = byte(sequence, 1, 3)
-    local point
-
-    if b3 == nil then
-        point = (b1 - 0xC0) * 0x40 + (b2 - 0x80)
-    else
-        point = ((b1 - 0xE0) * 0x40 + (b2 - 0x80)) * 0x40 + (b3 - 0x80)
-    end
-    return format("\\u{%04X}", point)
-end
-
-
 local ASCII_ESCAPES = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n",
     ["\r"] = "\\r", ["\t"] = "\\t" }
 
 
-local function escape_ascii(c)
-    return ASCII_ESCAPES[c] or format("\\%03d", byte(c))
+--- Escape one character for escape_text.
+-- @treturn string the escape, or nil when the character prints as it is
+local function escape_character(point, sequence)
+    if point < 0x80 then
+        if ASCII_ESCAPES[sequence] ~= nil then
+            return ASCII_ESCAPES[sequence]
+        end
+        if point < 0x20 or point == 0x7F then
+            return format("\\%03d", point)
+        end
+        return nil
+    end
+    if text_util.is_invisible(point) then
+        return format("\\u{%04X}", point)
+    end
+    return nil
 end
 
 
 --- Escape a string for one line of a terminal: quotes, backslashes and
--- ASCII control characters as Lua escapes, and the invisible Unicode
--- characters above as \u{XXXX}.
+-- ASCII control characters as Lua escapes, each byte that is not part of
+-- valid UTF-8 as a decimal Lua escape (\255), and every other character
+-- that `cam.validate.text` counts as invisible as \u{XXXX}. These include
+-- the C1 controls, the bidi controls, U+00A0, U+3000 and the tag
+-- characters.
 local function escape_text(text)
-    local escaped = gsub(text, '[%z\1-\31\127"\\]', escape_ascii)
-
-    for i = 1, #FORMAT_CHARACTERS do
-        escaped = gsub(escaped, FORMAT_CHARACTERS[i], code_point_escape)
+    if not find(text, '[^\32-\126]') and not find(text, '["\\]') then
+        return text
     end
-    return escaped
+
+    local parts = {}
+    local i = 1
+    while i <= #text do
+        local point, size = errors.decode_character(text, i)
+        if point == nil then
+            parts[#parts + 1] = format("\\%03d", byte(text, i))
+            i = i + 1
+        else
+            local sequence = sub(text, i, i + size - 1)
+            parts[#parts + 1] = escape_character(point, sequence) or sequence
+            i = i + size
+        end
+    end
+    return concat(parts)
 end
 
 
@@ -392,9 +411,9 @@ local function run_discover(args, out)
     end
 
     for _, warning in ipairs(info.warnings) do
-        io.stderr:write("cam-oidc: warning: ", warning, "\n")
+        io.stderr:write("cam-oidc: warning: ", escape_text(warning), "\n")
     end
-    print_line("Discovered " .. info.discovery_url)
+    print_line("Discovered " .. escape_text(info.discovery_url))
     local rows = {
         { "IdentityUrl", config.identity_url },
         { "AuthorizationEndpoint", config.authorization_endpoint },
@@ -412,7 +431,7 @@ local function run_discover(args, out)
         end
     end
     if args.output ~= nil then
-        print_line("Wrote the configuration to " .. args.output)
+        print_line("Wrote the configuration to " .. escape_text(args.output))
     end
     return _M.EXIT_OK
 end
@@ -445,10 +464,11 @@ local function run_show(args, out)
         return _M.EXIT_OK
     end
 
-    local target = args.role and ("Role-SSO provider " .. args.role)
+    local target = args.role and ("Role-SSO provider " .. escape_text(args.role))
         or "User SSO"
     print_line(format("%s: %s (Status %s)", target,
-        STATUS_NAMES[response.Status] or "unknown", tostring(response.Status)))
+        STATUS_NAMES[response.Status] or "unknown",
+        escape_text(tostring(response.Status))))
     for _, field in ipairs(SHOW_ORDER) do
         if response[field] ~= nil then
             print_line(format("  %-22s %s", field,
@@ -473,10 +493,10 @@ local function print_change(out, change, creating)
     if change.added ~= nil and (#change.added > 0 or #change.removed > 0) then
         local parts = {}
         for _, label in ipairs(change.added) do
-            parts[#parts + 1] = "+ " .. label
+            parts[#parts + 1] = "+ " .. escape_text(tostring(label))
         end
         for _, label in ipairs(change.removed) do
-            parts[#parts + 1] = "- " .. label
+            parts[#parts + 1] = "- " .. escape_text(tostring(label))
         end
         detail = concat(parts, ", ")
     else
@@ -484,7 +504,7 @@ local function print_change(out, change, creating)
             .. show_value(field, change.to)
     end
     if change.note ~= nil then
-        detail = detail .. " (" .. change.note .. ")"
+        detail = detail .. " (" .. escape_text(change.note) .. ")"
     end
     print_line(paint(out, "change", format("  ~ %s: %s", field, detail)))
 end
@@ -492,7 +512,7 @@ end
 
 local function describe_target(plan)
     if plan.kind == "role" then
-        return "the role-SSO provider " .. tostring(plan.name)
+        return "the role-SSO provider " .. escape_text(tostring(plan.name))
     end
     return "the user SSO configuration"
 end
@@ -517,7 +537,8 @@ end
 local function print_plan(out, plan)
     local target = describe_target(plan)
     local state = plan.status ~= nil and format(" (Status %s, %s)",
-        tostring(plan.status), STATUS_NAMES[plan.status] or "unknown")
+        escape_text(tostring(plan.status)), STATUS_NAMES[plan.status]
+        or "unknown")
         or (plan.kind == "role" and plan.action == "create"
             and " (not found)" or "")
 
@@ -620,7 +641,7 @@ local function run_apply(args, out)
         print_line(pretty(plan.params))
     else
         print_line(format("Sent %s (RequestId %s).", result.api_action,
-            tostring(result.request_id)))
+            escape_text(tostring(result.request_id))))
     end
     return _M.EXIT_OK
 end
@@ -651,7 +672,7 @@ local function run_disable(args, out)
             request_id = response.RequestId })
     else
         print_line(format("Disabled user SSO (RequestId %s).",
-            tostring(response.RequestId)))
+            escape_text(tostring(response.RequestId))))
     end
     return _M.EXIT_OK
 end
@@ -701,7 +722,7 @@ local function run_verify_token(args, out)
         print_line(format("  %-10s %s", "sub", show_value(nil, claims.sub)))
         if mapping ~= nil then
             print_line(format("  %-10s %s (the user name, from %s)", "user",
-                show_value(nil, claims[mapping]), mapping))
+                show_value(nil, claims[mapping]), escape_text(mapping)))
         end
     end
     return _M.EXIT_OK
@@ -872,7 +893,8 @@ function _M.main(argv)
     if not run_ok then
         -- Only a defect of cam-oidc or the library gets here: every check
         -- of user input above returns a usage error or an error value.
-        io.stderr:write("cam-oidc: internal error: ", tostring(status), "\n")
+        io.stderr:write("cam-oidc: internal error: ",
+            escape_text(tostring(status)), "\n")
         return _M.EXIT_ERROR
     end
     return status

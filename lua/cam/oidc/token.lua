@@ -51,15 +51,25 @@ local function fail(code, message)
 end
 
 
---- Quote a claim value for a message, cut to 80 bytes.
+--- Quote a claim value for a message, cut to 80 bytes on a character
+-- boundary. Invisible characters show as "?" and invalid UTF-8 as U+FFFD.
 local function show(value)
     local text = type(value) == "string" and ("'" .. value .. "'")
         or tostring(value)
+
+    text = errors.clean(text, nil, "?")
     if #text > 80 then
-        text = text:sub(1, 77) .. "..."
+        text = errors.clean(text, 77, "?")
     end
-    return (text:gsub("[%c]", "?"))
+    return text
 end
+
+
+-- The range of `exp`, `nbf` and `iat` accepted, in Unix seconds: from
+-- 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z. Messages format these
+-- claims with os.date, which raises for a time whose year does not fit.
+local MIN_TIME = 0
+local MAX_TIME = 253402300799
 
 
 local function utc(seconds)
@@ -213,14 +223,30 @@ local function audience_matches(aud, client_ids)
 end
 
 
+--- Check that a time claim is a number of seconds from MIN_TIME to MAX_TIME.
+local function check_numeric_date(name, value)
+    if type(value) ~= "number" then
+        return fail("JwtClaimInvalid", "the token's " .. name .. " claim is"
+            .. " not a number")
+    end
+    if not (value >= MIN_TIME and value <= MAX_TIME) then
+        return fail("JwtClaimInvalid", "the token's " .. name .. " claim "
+            .. show(value) .. " is outside the supported range of Unix times, "
+            .. MIN_TIME .. " to " .. MAX_TIME .. " (9999-12-31T23:59:59Z)")
+    end
+    return true
+end
+
+
 local function check_time(claims, now, leeway)
     local exp, nbf, iat = claims.exp, claims.nbf, claims.iat
 
     if exp == nil then
         return fail("JwtClaimMissing", "the token has no exp claim")
     end
-    if type(exp) ~= "number" then
-        return fail("JwtClaimInvalid", "the token's exp claim is not a number")
+    local ok, err = check_numeric_date("exp", exp)
+    if not ok then
+        return nil, err
     end
     if now >= exp + leeway then
         return fail("JwtExpired", "the token expired at " .. utc(exp) .. ", "
@@ -228,9 +254,9 @@ local function check_time(claims, now, leeway)
     end
 
     if nbf ~= nil then
-        if type(nbf) ~= "number" then
-            return fail("JwtClaimInvalid", "the token's nbf claim is not a"
-                .. " number")
+        ok, err = check_numeric_date("nbf", nbf)
+        if not ok then
+            return nil, err
         end
         if now + leeway < nbf then
             return fail("JwtNotYetValid", "the token is not valid before "
@@ -243,8 +269,9 @@ local function check_time(claims, now, leeway)
         return fail("JwtClaimMissing", "the token has no iat claim, which"
             .. " OpenID Connect requires")
     end
-    if type(iat) ~= "number" then
-        return fail("JwtClaimInvalid", "the token's iat claim is not a number")
+    ok, err = check_numeric_date("iat", iat)
+    if not ok then
+        return nil, err
     end
     if iat > now + leeway then
         return fail("JwtIssuedInFuture", "the token was issued at " .. utc(iat)
