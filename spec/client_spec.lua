@@ -1029,15 +1029,75 @@ describe("server clock out of range", function()
     it("names a Date after year 9999", function()
         emu:set_clock(3600)
         local c = helpers.new_client(emu, {
-            transport = dating_transport("Fri, 32 Dec 9999 00:00:00 GMT") })
+            transport = dating_transport("Fri, 31 Dec 9999 23:59:60 GMT") })
         local ok, res, err = pcall(c.describe_oidc, c)
         assert.is_true(ok, res)
         assert.is_nil(res)
         assert.are.equal("AuthFailure.SignatureExpire", err.code)
-        assert.truthy(err.message:find("Date header 'Fri, 32 Dec 9999 00:00:00 GMT' is after"
+        assert.truthy(err.message:find("Date header 'Fri, 31 Dec 9999 23:59:60 GMT' is after"
             .. " year 9999", 1, true), err.message)
         assert.are.equal(0, c.clock_offset)
     end)
+
+    -- A libcurl transport whose responses carry, as the Date header, the
+    -- text that `date_of` makes from the request's headers.
+    local function echoing_date_transport(date_of)
+        local curl = require("cam.transport.curl").new()
+        return {
+            request = function(_, req)
+                local response, failure = curl:request(req)
+                if response ~= nil then
+                    local headers = {}
+                    for _, h in ipairs(req.headers) do
+                        headers[h[1]] = h[2]
+                    end
+                    response.headers.date = date_of(headers)
+                end
+                return response, failure
+            end,
+            close = function() curl:close() end,
+        }
+    end
+
+    local ECHOED = {
+        { "the token", function(headers) return headers["X-TC-Token"] end,
+            function(headers) return headers["X-TC-Token"] end },
+        { "the token after 80 bytes",
+            function(headers) return ("x"):rep(80) .. headers["X-TC-Token"] end,
+            function(headers) return headers["X-TC-Token"]:sub(1, 20) end },
+        { "the signature", function(headers) return headers.Authorization:sub(-64) end,
+            function(headers) return headers.Authorization:sub(-64) end },
+    }
+    for _, case in ipairs(ECHOED) do
+        local name, date_of, secret_of = case[1], case[2], case[3]
+
+        it("masks " .. name .. " echoed in Date", function()
+            local id, key, token = "AKIDClockSkewEcho000000000000001",
+                "ClockSkewEchoSecretKey0000000001", "ClockSkewEchoTokenValue000000001"
+            emu:add_credential(id, key, token)
+            emu:set_clock(3600)
+            local secret
+            local lines = {}
+            local c = cam.new({ endpoint = emu.url, secret_id = id, secret_key = key,
+                token = token, logger = helpers.capture_log_lines(lines),
+                transport = echoing_date_transport(function(headers)
+                    secret = secret_of(headers)
+                    return date_of(headers)
+                end) })
+            local _, err = c:describe_oidc()
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find("Date header '", 1, true), err.message)
+            assert.truthy(err.message:find("***", 1, true), err.message)
+            assert.is_nil(err.message:find(secret, 1, true), err.message)
+            assert.is_nil(tostring(err):find(secret, 1, true), tostring(err))
+            local failed
+            for _, line in ipairs(lines) do
+                assert.is_nil(line:find(secret, 1, true), line)
+                failed = failed or line:find("request failed", 1, true)
+            end
+            assert.truthy(failed, table.concat(lines, "\n"))
+        end)
+    end
 
     it("names an unparsable Date", function()
         emu:set_clock(3600)
@@ -1083,5 +1143,141 @@ describe("secret id with a space", function()
         assert.is_true(ok, res)
         assert.is_nil(res)
         assert.are.equal("InvalidCredentials", err.code)
+    end)
+end)
+
+
+-- A loopback server that answers every request with the status and the body
+-- stored in its body file, read again for each request, so a test can
+-- change the answer between calls. It stops after 120 s or 200 requests.
+local STATIC_SERVER = [==[
+local socket = require("socket")
+local port_file, status, body_file = arg[1], tonumber(arg[2]), arg[3]
+local server = assert(socket.bind("127.0.0.1", 0))
+local _, port = server:getsockname()
+local f = assert(io.open(port_file, "w"))
+f:write(port, "\n")
+f:close()
+
+local deadline = socket.gettime() + 120
+server:settimeout(1)
+for _ = 1, 200 do
+    if socket.gettime() > deadline then
+        break
+    end
+    local conn = server:accept()
+    if conn then
+        conn:settimeout(5)
+        local length = 0
+        local line = conn:receive("*l")
+        while line and line ~= "" do
+            length = tonumber(line:lower():match("^content%-length:%s*(%d+)")) or length
+            line = conn:receive("*l")
+        end
+        if length > 0 then
+            conn:receive(length)
+        end
+        local file = assert(io.open(body_file, "rb"))
+        local body = file:read("a")
+        file:close()
+        conn:send(("HTTP/1.1 %d X\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+            .. "Connection: close\r\n\r\n%s"):format(status, #body, body))
+        conn:close()
+    end
+end
+]==]
+
+
+--- Start STATIC_SERVER on 127.0.0.1; returns `url`, `body_file` and `stop()`.
+local function start_static_server(status)
+    local dir = helpers.tmpdir()
+    local script, port_file = dir .. "/static.lua", dir .. "/port"
+    local server = { body_file = dir .. "/body" }
+    local file = assert(io.open(script, "wb"))
+    file:write(STATIC_SERVER)
+    file:close()
+
+    local handle = assert(io.popen("sh -c " .. helpers.shell_quote("echo $$; exec lua5.4 "
+        .. helpers.shell_quote(script) .. " " .. helpers.shell_quote(port_file) .. " "
+        .. status .. " " .. helpers.shell_quote(server.body_file)
+        .. " </dev/null >/dev/null 2>&1") .. " &"))
+    server.pid = assert(tonumber(handle:read("l")), "cannot start the static server")
+    handle:close()
+
+    function server.stop()
+        os.execute("kill " .. server.pid .. " 2>/dev/null")
+    end
+
+    local socket = require("socket")
+    local deadline = socket.gettime() + helpers.START_TIMEOUT
+    while server.url == nil and socket.gettime() < deadline do
+        local port_text = io.open(port_file, "rb")
+        local port = port_text and port_text:read("a"):match("^(%d+)\n")
+        if port_text then
+            port_text:close()
+        end
+        if port then
+            server.url = "http://127.0.0.1:" .. port
+        else
+            socket.sleep(0.02)
+        end
+    end
+    if server.url == nil then
+        server.stop()
+        error("the static server did not write its port", 2)
+    end
+    return server
+end
+
+
+describe("error text from a server", function()
+    local json = require("cam.json")
+    local server
+
+    -- "Gateway error, please retry later." in Chinese, UTF-8 and GBK.
+    local PAGE_UTF8 = "网关错误，请稍后重试。"
+    local PAGE_GBK = "\205\248\185\216\180\237\206\243\163\172\199\235\201\212\186\243"
+        .. "\214\216\202\212\161\163"
+
+    setup(function()
+        server = start_static_server(502)
+    end)
+
+    teardown(function()
+        server.stop()
+    end)
+
+    local function fail_with(body)
+        local file = assert(io.open(server.body_file, "wb"))
+        file:write(body)
+        file:close()
+        local client = helpers.new_client({ url = server.url }, { max_attempts = 1 })
+        local response, err = client:describe_oidc()
+        client:close()
+        assert.is_nil(response)
+        assert.are.equal("HttpStatusCodeError", err.code)
+        return err
+    end
+
+    it("cuts a UTF-8 page on a character boundary", function()
+        local err = fail_with(PAGE_UTF8:rep(20))
+        assert.is_true((pcall(json.encode, err.message)), err.message)
+        local excerpt = err.message:match("^unexpected HTTP status 502: (.*)%.%.%.$")
+        assert.is_string(excerpt, err.message)
+        assert.is_true(#excerpt <= 200)
+        assert.are.equal(1, PAGE_UTF8:rep(20):find(excerpt, 1, true))
+        assert.is_true(#excerpt > 200 - #"。")
+    end)
+
+    it("replaces the bytes of a GBK page", function()
+        local err = fail_with(PAGE_GBK:rep(20))
+        assert.is_true((pcall(json.encode, err.message)), err.message)
+        assert.truthy(err.message:find("\u{FFFD}", 1, true))
+        assert.is_true((pcall(json.encode, tostring(err))))
+    end)
+
+    it("replaces C1 and bidi controls in the excerpt", function()
+        local err = fail_with("bad\u{9B}31m gateway\u{202E}\u{2028}")
+        assert.are.equal("unexpected HTTP status 502: bad 31m gateway  ", err.message)
     end)
 end)

@@ -95,6 +95,38 @@ end
 
 
 describe("credentials.static", function()
+    local UNICODE_SPACES = {
+        { "U+00A0", "\194\160" },
+        { "U+2003", "\226\128\131" },
+        { "U+3000", "\227\128\128" },
+        { "U+FEFF", "\239\187\191" },
+    }
+    for _, case in ipairs(UNICODE_SPACES) do
+        local name, bytes = case[1], case[2]
+
+        it("rejects a trailing " .. name .. " in the secret key", function()
+            local _, err = credentials.static({ secret_id = "AKIDx0001",
+                secret_key = "key0001" .. bytes }):fetch()
+            assert.are.equal("InvalidCredentials", err.code)
+            assert.truthy(err.message:find("option 'secret_key'", 1, true), err.message)
+            assert.truthy(err.message:find("Unicode whitespace (" .. name .. ")", 1, true),
+                err.message)
+            assert.is_nil(err.message:find("key0001", 1, true))
+        end)
+
+        it("rejects a leading " .. name .. " in the token", function()
+            local _, err = credentials.static({ secret_id = "AKIDx0001",
+                secret_key = "key0001", token = bytes .. "tok0001" }):fetch()
+            assert.are.equal("InvalidCredentials", err.code)
+            assert.truthy(err.message:find("option 'token'", 1, true), err.message)
+        end)
+    end
+
+    it("accepts non-space Unicode in the secret key", function()
+        assert(credentials.static({ secret_id = "AKIDx0001",
+            secret_key = "key\228\184\173" }):fetch())
+    end)
+
     it("returns the values", function()
         local creds = assert(credentials.static({ secret_id = "AKIDx0001",
             secret_key = "key0001", token = "tok0001" }):fetch())
@@ -224,6 +256,25 @@ describe("credentials.profile", function()
         assert.are.equal("file-key", creds.secret_key)
         assert.is_nil(creds.token)
         assert.truthy(creds.source:find("[default]", 1, true))
+    end)
+
+    it("skips a UTF-8 byte order mark", function()
+        local creds = assert(fetch("\239\187\191[default]\nsecret_id = AKIDbom\n"
+            .. "secret_key = bom-key\n"))
+        assert.are.equal("AKIDbom", creds.secret_id)
+        assert.are.equal("bom-key", creds.secret_key)
+    end)
+
+    it("escapes invisible profile names", function()
+        local _, err = fetch("[ops\226\128\174evil]\nsecret_id = a\nsecret_key = b\n"
+            .. "[tab\tname]\nsecret_id = a\nsecret_key = b\n",
+            { profile = "x\226\128\174y" })
+        assert.are.equal("InvalidCredentials", err.code)
+        assert.is_nil(err.message:find("\226\128\174", 1, true), err.message)
+        assert.is_nil(err.message:find("\t", 1, true), err.message)
+        assert.truthy(err.message:find("profile x\\u{202E}y is not in", 1, true), err.message)
+        assert.truthy(err.message:find("ops\\u{202E}evil", 1, true), err.message)
+        assert.truthy(err.message:find("tab\\x09name", 1, true), err.message)
     end)
 
     it("reads a named profile with colons and CRLF", function()
@@ -663,14 +714,70 @@ describe("credentials against the emulator", function()
             local provider = credentials.assume_role({ role_arn = ROLE_ARN,
                 base_url = emu.url, source = source(),
                 transport = editing_transport(function(response)
-                    response.headers.date = "Fri, 32 Dec 9999 00:00:00 GMT"
+                    response.headers.date = "Fri, 31 Dec 9999 23:59:60 GMT"
                 end) })
             local ok, creds, err = pcall(provider.fetch, provider)
             assert.is_true(ok, creds)
             assert.is_nil(creds)
-            assert.truthy(err.message:find("Date header 'Fri, 32 Dec 9999 00:00:00 GMT' is"
+            assert.truthy(err.message:find("Date header 'Fri, 31 Dec 9999 23:59:60 GMT' is"
                 .. " after year 9999", 1, true), err.message)
             assert.are.equal(0, provider.clock_offset)
+        end)
+
+        it("masks the secret key after 80 bytes of Date", function()
+            emu:set_clock(3600)
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                transport = editing_transport(function(response)
+                    response.headers.date = ("x"):rep(80) .. SECRET_KEY
+                end) })
+            local _, err = provider:fetch()
+            assert.are.equal("AuthFailure.SignatureExpire", err.code)
+            assert.truthy(err.message:find(("x"):rep(80) .. "***", 1, true), err.message)
+            assert.is_nil(err.message:find(SECRET_KEY:sub(1, 20), 1, true), err.message)
+        end)
+
+        local REQUEST_IDS = {
+            { "a table", '{"Secret":"' .. SECRET_KEY .. '"}' },
+            { "a number", "12345" },
+        }
+        for _, case in ipairs(REQUEST_IDS) do
+            local name, request_id = case[1], case[2]
+
+            it("drops " .. name .. " as an error's RequestId", function()
+                local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                    base_url = emu.url, source = source(),
+                    transport = editing_transport(function(response)
+                        response.body = '{"Response":{"Error":{"Code":"InternalError",'
+                            .. '"Message":"failed"},"RequestId":' .. request_id .. '}}'
+                    end) })
+                local _, err = provider:fetch()
+                assert.are.equal("InternalError", err.code)
+                assert.is_nil(err.request_id)
+                assert.is_nil(tostring(err):find(SECRET_KEY, 1, true), tostring(err))
+            end)
+
+            it("drops " .. name .. " as an invalid response's RequestId", function()
+                local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                    base_url = emu.url, source = source(),
+                    transport = editing_transport(function(response)
+                        response.body = '{"Response":{"RequestId":' .. request_id .. '}}'
+                    end) })
+                local _, err = provider:fetch()
+                assert.are.equal("InvalidResponse", err.code)
+                assert.is_nil(err.request_id)
+            end)
+        end
+
+        it("keeps a string RequestId, masked", function()
+            local provider = credentials.assume_role({ role_arn = ROLE_ARN,
+                base_url = emu.url, source = source(),
+                transport = editing_transport(function(response)
+                    response.body = '{"Response":{"Error":{"Code":"InternalError",'
+                        .. '"Message":"failed"},"RequestId":"id-' .. SECRET_KEY .. '"}}'
+                end) })
+            local _, err = provider:fetch()
+            assert.are.equal("id-***", err.request_id)
         end)
 
         it("recovers from an offset out of range", function()

@@ -591,3 +591,99 @@ describe("secrets in STS error codes", function()
         assert_hidden(err, lines, WEB_TOKEN)
     end)
 end)
+
+
+describe("secrets of the credential chain in CAM error codes", function()
+    local emu
+    local ROLE_ARN = "qcs::cam::uin/100000000001:roleName/deployer"
+    local WEB_TOKEN = "WebIdentityTokenForCamErrors0009"
+
+    setup(function()
+        emu = helpers.start_emulator()
+    end)
+
+    teardown(function()
+        emu:stop()
+    end)
+
+    before_each(function()
+        emu:reset()
+        emu:add_credential(TEMP_ID, TEMP_KEY, TEMP_TOKEN)
+    end)
+
+    -- Assert that the secret is in no field of the error, its text or a log
+    -- line.
+    local function assert_hidden(err, lines, secret)
+        local texts = { tostring(err), tostring(err.code), tostring(err.message),
+            tostring(err.request_id) }
+        for _, line in ipairs(lines) do
+            texts[#texts + 1] = line
+        end
+        for _, text in ipairs(texts) do
+            assert.is_nil(text:find(secret, 1, true), "secret in " .. text)
+        end
+    end
+
+    local CASES = {
+        { "the source's secret key", helpers.DEMO_ID, SECRET_KEY, nil, SECRET_KEY },
+        { "a temporary source's key", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_KEY },
+        { "a temporary source's token", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_TOKEN },
+    }
+    for _, case in ipairs(CASES) do
+        local name, id, key, token, secret = case[1], case[2], case[3], case[4], case[5]
+
+        it("masks " .. name .. " after AssumeRole", function()
+            emu:fault({ fault = "error", action = "DescribeUserOIDCConfig", code = secret })
+            local lines = {}
+            local c = cam.new({ endpoint = emu.url, sts_url = emu.url, secret_id = id,
+                secret_key = key, token = token, max_attempts = 1, role_arn = ROLE_ARN,
+                logger = helpers.capture_log_lines(lines) })
+            local res, err = c:describe_oidc()
+            assert.is_nil(res)
+            assert.are.equal("api", err.kind)
+            assert.are.equal("***", err.code)
+            local assumed = {}
+            for _, request in ipairs(emu:requests()) do
+                if request.action == "AssumeRole" then
+                    assumed[#assumed + 1] = request.outcome
+                end
+            end
+            assert.are.same({ "Success" }, assumed)
+            assert.is_true(#lines >= 1)
+            assert_hidden(err, lines, secret)
+        end)
+    end
+
+    local function tke_provider()
+        local token_file = helpers.tmpdir() .. "/token"
+        local file = assert(io.open(token_file, "w"))
+        file:write(WEB_TOKEN, "\n")
+        file:close()
+        return credentials.tke_oidc({ region = "ap-shanghai",
+            provider_id = "cls-provider", token_file = token_file,
+            role_arn = ROLE_ARN, base_url = emu.url })
+    end
+
+    it("masks the web identity token", function()
+        emu:fault({ fault = "error", action = "DescribeUserOIDCConfig", code = WEB_TOKEN })
+        local lines = {}
+        local c = cam.new({ endpoint = emu.url, credentials = tke_provider(),
+            max_attempts = 1, logger = helpers.capture_log_lines(lines) })
+        local _, err = c:describe_oidc()
+        assert.are.equal("api", err.kind)
+        assert.are.equal("***", err.code)
+        assert_hidden(err, lines, WEB_TOKEN)
+    end)
+
+    it("masks the web identity token under a role", function()
+        emu:fault({ fault = "error", action = "DescribeUserOIDCConfig", code = WEB_TOKEN })
+        local lines = {}
+        local c = cam.new({ endpoint = emu.url, sts_url = emu.url, role_arn = ROLE_ARN,
+            credentials = tke_provider(), max_attempts = 1,
+            logger = helpers.capture_log_lines(lines) })
+        local _, err = c:describe_oidc()
+        assert.are.equal("api", err.kind)
+        assert.are.equal("***", err.code)
+        assert_hidden(err, lines, WEB_TOKEN)
+    end)
+end)

@@ -147,6 +147,36 @@ describe("retry.parse_http_date", function()
         assert.is_nil(retry.parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"))
         assert.is_nil(retry.parse_http_date(nil))
     end)
+
+    it("accepts edge dates", function()
+        assert.are.equal(1709164800, retry.parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT"))
+        assert.are.equal(253402300799, retry.parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"))
+        -- A leap second is a valid time of day.
+        assert.are.equal(253402300800, retry.parse_http_date("Fri, 31 Dec 9999 23:59:60 GMT"))
+        assert.are.equal(-62167219200, retry.parse_http_date("Sat, 01 Jan 0000 00:00:00 GMT"))
+    end)
+
+    local IMPOSSIBLE = {
+        { "day 45", "Mon, 45 Feb 2024 12:00:00 GMT" },
+        { "day 0", "Wed, 00 Jan 2020 12:00:00 GMT" },
+        { "30 February", "Fri, 30 Feb 2024 12:00:00 GMT" },
+        { "29 February, common year", "Thu, 29 Feb 2023 00:00:00 GMT" },
+        { "29 February, 1900", "Thu, 29 Feb 1900 00:00:00 GMT" },
+        { "31 April", "Wed, 31 Apr 2024 12:00:00 GMT" },
+        { "hour 24", "Mon, 01 Jan 2024 24:00:00 GMT" },
+        { "hour 30", "Mon, 01 Jan 2024 30:00:00 GMT" },
+        { "minute 60", "Mon, 01 Jan 2024 12:60:00 GMT" },
+        { "second 61", "Mon, 01 Jan 2024 12:00:61 GMT" },
+        { "every field", "Mon, 45 Feb 2024 30:75:99 GMT" },
+        { "hour 99 in 9999", "Sat, 31 Dec 9999 99:59:59 GMT" },
+        { "wrong weekday", "Mon, 06 Nov 1994 08:49:37 GMT" },
+        { "unknown weekday", "Xyz, 06 Nov 1994 08:49:37 GMT" },
+    }
+    for _, case in ipairs(IMPOSSIBLE) do
+        it("rejects " .. case[1], function()
+            assert.is_nil(retry.parse_http_date(case[2]))
+        end)
+    end
 end)
 
 
@@ -488,5 +518,7 @@ describe("client send loop", function()
         local _, err = client({ transport = transport, max_attempts = 5 }):describe_oidc()
         assert.are.equal("AuthFailure.SignatureExpire", err.code)
         assert.are.equal(2, err.attempts)
+        assert.truthy(err.message:find("sent again with the server's time from the Date"
+            .. " header and still rejected", 1, true), err.message)
     end)
 end)

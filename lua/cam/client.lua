@@ -18,6 +18,7 @@
 -- @module cam.client
 
 local cache = require("cam.credentials.cache")
+local credentials_check = require("cam.credentials.check")
 local core = require("cam.core")
 local credentials_http = require("cam.credentials.http")
 local endpoint = require("cam.endpoint")
@@ -34,7 +35,6 @@ local find = string.find
 local floor = math.floor
 local getmetatable = getmetatable
 local min = math.min
-local pairs = pairs
 local pcall = pcall
 local random = math.random
 local setmetatable = setmetatable
@@ -197,21 +197,29 @@ function client_mt:log(level, message, fields)
 end
 
 
--- Add a credential's secret key and token to the texts scrubbed from
--- messages.
+-- Add a credential's secret key and token, and the secrets its provider
+-- handled to get it (see `cam.credentials.check.source_secrets`), to the
+-- texts scrubbed from messages.
 function client_mt:remember(creds)
     if creds == self.remembered then
         return
     end
     self.remembered = creds
 
+    local candidates = { creds.secret_key, creds.token }
+    local handled = credentials_check.source_secrets(creds)
+    for i = 1, #handled do
+        candidates[#candidates + 1] = handled[i]
+    end
+
     local secrets = self.secrets
-    for _, secret in pairs({ creds.secret_key, creds.token or false }) do
+    for i = 1, #candidates do
+        local secret = candidates[i]
         local known = false
-        for i = 1, #secrets do
-            known = known or secrets[i] == secret
+        for j = 1, #secrets do
+            known = known or secrets[j] == secret
         end
-        if secret and not known then
+        if type(secret) == "string" and not known then
             secrets[#secrets + 1] = secret
         end
     end
@@ -286,13 +294,11 @@ local function header_lines(headers)
 end
 
 
---- Short printable excerpt of a response body for an error message.
+--- Short printable excerpt of a response body for an error message: at
+-- most 200 bytes of valid UTF-8, cut on a character boundary, with
+-- invisible characters as spaces (see `cam.errors.clean`).
 local function excerpt(body)
-    local text = body:sub(1, 200):gsub("[%c]", " ")
-    if #body > 200 then
-        text = text .. "..."
-    end
-    return text
+    return errors.clean(body, 200)
 end
 
 
@@ -432,8 +438,9 @@ function client_mt:current_credentials(action)
 end
 
 
--- Send one attempt. Returns the Response table, or nil, the error and the
--- transport's response when there was one.
+-- Send one attempt. Returns the Response table, or nil, the error, the
+-- transport's response when there was one, and the list of secrets masked
+-- in the error.
 function client_mt:attempt(action, body, creds, number, remaining)
     local request = self:build_request(action, body, creds)
     local timeout_ms = min(self.timeout_ms, to_milliseconds(remaining))
@@ -478,13 +485,13 @@ function client_mt:attempt(action, body, creds, number, remaining)
             message = failure.message,
             request_sent = failure.request_sent,
             status = failure.status,
-        }, secrets)
+        }, secrets), nil, secrets
     end
 
     local result, err = self:decode_response(action, response.status,
         response.body, response.headers, secrets)
     if result == nil then
-        return nil, err, response
+        return nil, err, response, secrets
     end
 
     if self.logger ~= nil then
@@ -504,17 +511,17 @@ client_mt.reconcile = reconcile.reconcile
 -- The send loop ---------------------------------------------------------------
 
 -- The server's clock minus ours, from the Date header of a response, or nil
--- and why the header cannot be used.
-local function clock_offset(response)
+-- and why the header cannot be used, with each of the secrets masked.
+local function clock_offset(response, secrets)
     local date = response and response.headers and response.headers.date
-    return credentials_http.clock_offset(date)
+    return credentials_http.clock_offset(date, secrets)
 end
 
 
 -- Decide what follows a failed attempt. Returns "again" (send at once),
 -- "wait" (send after a back-off), or "stop" with the call's result or
--- error.
-function client_mt:next_step(action, body, err, response, creds, state)
+-- error. `secrets` lists the strings masked in the attempt's error.
+function client_mt:next_step(action, body, err, response, creds, state, secrets)
     local decision = retry.classify(err)
 
     if err.kind == "api" and REREAD_CODES[err.code] then
@@ -531,11 +538,17 @@ function client_mt:next_step(action, body, err, response, creds, state)
         return "again"
     elseif decision == "skew" then
         if state.corrected then
+            err.message = tostring(err.message or "") .. "; the request was sent"
+                .. " again with the server's time from the Date header and still"
+                .. " rejected"
             return "stop", nil, err
         end
-        local offset, problem = clock_offset(response)
+        -- err was masked when it was made, so the text added here is
+        -- masked with the same secrets.
+        local offset, problem = clock_offset(response, secrets)
         if offset == nil then
-            err.message = tostring(err.message or "") .. "; " .. problem
+            err.message = tostring(err.message or "") .. "; "
+                .. errors.scrub(problem, secrets or {})
             return "stop", nil, err
         end
         state.corrected = true
@@ -653,15 +666,15 @@ function client_mt:perform(action, body)
             return nil, creds_err
         end
 
-        local result, response
-        result, err, response = self:attempt(action, body, creds, number,
+        local result, response, secrets
+        result, err, response, secrets = self:attempt(action, body, creds, number,
             deadline - clock.now())
         if result ~= nil then
             return result
         end
 
         local step, final, final_err = self:next_step(action, body, err, response,
-            creds, state)
+            creds, state, secrets)
         if step == "stop" then
             if final ~= nil then
                 return final

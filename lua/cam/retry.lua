@@ -171,26 +171,53 @@ local function days_from_civil(year, month, day)
 end
 
 
+local DAYS_IN_MONTH = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+
+-- Day names in the order of `(days since 1970-01-01 + 4) % 7`, because
+-- 1970-01-01 was a Thursday.
+local WEEKDAYS = { [0] = "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
+
+
+local function is_leap_year(year)
+    return year % 4 == 0 and (year % 100 ~= 0 or year % 400 == 0)
+end
+
+
 --- Parse an HTTP `Date` value in the IMF-fixdate form of RFC 7231, such as
 -- `"Sun, 06 Nov 1994 08:49:37 GMT"`.
+-- The day must exist in its month, the hour be 0 to 23, the minute 0 to 59
+-- and the second 0 to 60 (60 for a leap second), and the day name must match
+-- the date. The obsolete RFC 850 and asctime forms are not accepted.
 -- @tparam string text the header value
--- @treturn number|nil Unix time in seconds, or nil when the text is not an
---   IMF-fixdate
+-- @treturn number|nil Unix time in seconds, or nil when the text is not a
+--   valid IMF-fixdate
 function _M.parse_http_date(text)
     if type(text) ~= "string" then
         return nil
     end
 
-    local day, month_name, year, hour, minute, second = text:match(
-        "^%a%a%a, (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
+    local weekday, day, month_name, year, hour, minute, second = text:match(
+        "^(%a%a%a), (%d%d) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) GMT$")
     local month = MONTHS[month_name]
     if month == nil then
         return nil
     end
+    day, year = tonumber(day), tonumber(year)
+    hour, minute, second = tonumber(hour), tonumber(minute), tonumber(second)
 
-    local days = days_from_civil(tonumber(year), month, tonumber(day))
-    return days * 86400 + tonumber(hour) * 3600 + tonumber(minute) * 60
-        + tonumber(second)
+    local last_day = DAYS_IN_MONTH[month]
+    if month == 2 and is_leap_year(year) then
+        last_day = 29
+    end
+    if day < 1 or day > last_day or hour > 23 or minute > 59 or second > 60 then
+        return nil
+    end
+
+    local days = days_from_civil(year, month, day)
+    if WEEKDAYS[(days + 4) % 7] ~= weekday then
+        return nil
+    end
+    return days * 86400 + hour * 3600 + minute * 60 + second
 end
 
 

@@ -16,7 +16,9 @@ local byte = string.byte
 local char = string.char
 local find = string.find
 local format = string.format
+local gsub = string.gsub
 local pairs = pairs
+local setmetatable = setmetatable
 local type = type
 
 local _M = {
@@ -25,7 +27,46 @@ local _M = {
 }
 
 
+-- Secrets a provider handled to get a credential, by credential table. The
+-- keys are weak, so an entry goes with its credential.
+local source_secrets = setmetatable({}, { __mode = "k" })
+
+-- UTF-8 encodings of the non-ASCII characters of Unicode's White_Space
+-- property, and of the zero-width space and the byte order mark, which
+-- editors and web pages also leave around pasted text.
+local UNICODE_SPACES = {
+    { "\194\133", "U+0085" },
+    { "\194\160", "U+00A0" },
+    { "\225\154\128", "U+1680" },
+    { "\226\128\128", "U+2000" }, { "\226\128\129", "U+2001" },
+    { "\226\128\130", "U+2002" }, { "\226\128\131", "U+2003" },
+    { "\226\128\132", "U+2004" }, { "\226\128\133", "U+2005" },
+    { "\226\128\134", "U+2006" }, { "\226\128\135", "U+2007" },
+    { "\226\128\136", "U+2008" }, { "\226\128\137", "U+2009" },
+    { "\226\128\138", "U+200A" }, { "\226\128\139", "U+200B" },
+    { "\226\128\168", "U+2028" }, { "\226\128\169", "U+2029" },
+    { "\226\128\175", "U+202F" }, { "\226\129\159", "U+205F" },
+    { "\227\128\128", "U+3000" },
+    { "\239\187\191", "U+FEFF" },
+}
+
+
+-- Return the code point of a Unicode space at either end of text, or nil.
+local function unicode_space_at_end(text)
+    for i = 1, #UNICODE_SPACES do
+        local bytes, name = UNICODE_SPACES[i][1], UNICODE_SPACES[i][2]
+        if text:sub(1, #bytes) == bytes or text:sub(-#bytes) == bytes then
+            return name
+        end
+    end
+    return nil
+end
+
+
 --- Say what is wrong with one credential value, or return nil.
+-- Leading or trailing ASCII whitespace, Unicode white space (such as the
+-- no-break space U+00A0), the zero-width space and the byte order mark are
+-- problems, because the value would be signed with them.
 -- @param value the value
 -- @treturn string|nil the problem, such as `"is empty"`
 function _M.problem(value)
@@ -40,6 +81,10 @@ function _M.problem(value)
     end
     if find(value, "^%s") or find(value, "%s$") then
         return "has leading or trailing whitespace"
+    end
+    local space = unicode_space_at_end(value)
+    if space ~= nil then
+        return "has leading or trailing Unicode whitespace (" .. space .. ")"
     end
     if find(value, "[%c]") then
         return "contains a control character"
@@ -78,6 +123,83 @@ function _M.secret_id_problem(value)
     end
     return format("contains %s at byte %d (a secret id must be visible ASCII"
         .. " without spaces, ',' or '/')", description, at)
+end
+
+
+-- Decode the UTF-8 sequence of one character, or return nil when it is
+-- malformed.
+local function code_point(sequence)
+    local first = byte(sequence, 1)
+    local length, value
+    if first >= 0xF0 then
+        length, value = 4, first - 0xF0
+    elseif first >= 0xE0 then
+        length, value = 3, first - 0xE0
+    else
+        length, value = 2, first - 0xC0
+    end
+    if #sequence ~= length then
+        return nil
+    end
+    for i = 2, length do
+        value = value * 64 + byte(sequence, i) - 0x80
+    end
+    return value
+end
+
+
+-- Tell whether a code point is invisible or changes how the text around it
+-- is shown: C1 controls, Unicode white space other than U+0020, the soft
+-- hyphen, zero-width and bidirectional formatting characters, and the byte
+-- order mark.
+local function invisible(point)
+    return point < 0xA1 or point == 0xAD or point == 0x1680
+        or (point >= 0x2000 and point <= 0x200F)
+        or (point >= 0x2028 and point <= 0x202F)
+        or (point >= 0x205F and point <= 0x206F)
+        or point == 0x3000 or point == 0xFEFF
+end
+
+
+--- Escape the characters of a name that a terminal would hide or reorder,
+-- so that a message shows the name as it is: ASCII controls and the
+-- backslash become `\xNN`, and invisible or bidirectional Unicode
+-- characters become `\u{XXXX}`. Other text, including other UTF-8, is kept.
+-- @tparam string text such as a profile name
+-- @treturn string
+function _M.visible(text)
+    text = gsub(text, "[%c\\]", function(c)
+        return format("\\x%02x", byte(c))
+    end)
+    text = gsub(text, "[\194-\244][\128-\191]*", function(sequence)
+        local point = code_point(sequence)
+        if point ~= nil and invisible(point) then
+            return format("\\u{%04X}", point)
+        end
+        return sequence
+    end)
+    return text
+end
+
+
+--- Record the secrets a provider handled to get a credential, such as the
+-- source secret key and token that signed an STS request or a web identity
+-- token, so that a client masks them in its errors too. They are never
+-- logged.
+-- @tparam table creds the credential
+-- @tparam table secrets list of strings
+-- @treturn table `creds`
+function _M.set_source_secrets(creds, secrets)
+    source_secrets[creds] = secrets
+    return creds
+end
+
+
+--- Return the secrets recorded with `set_source_secrets` for a credential.
+-- @tparam table creds the credential
+-- @treturn table list of strings, empty when none were recorded
+function _M.source_secrets(creds)
+    return source_secrets[creds] or {}
 end
 
 

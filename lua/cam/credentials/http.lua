@@ -11,6 +11,7 @@
 -- @module cam.credentials.http
 
 local endpoint = require("cam.endpoint")
+local errors = require("cam.errors")
 local retry = require("cam.retry")
 
 local floor = math.floor
@@ -18,6 +19,7 @@ local lower = string.lower
 local os_time = os.time
 local require = require
 local tonumber = tonumber
+local tostring = tostring
 local type = type
 
 local _M = {
@@ -93,18 +95,23 @@ end
 -- `Date` header.
 -- A Date that would put the signing time before 1970 or after year 9999,
 -- the range of `cam.sign`, cannot be used.
+-- A server may echo a request's token or signature in the header, so the
+-- secrets are masked in the quoted value before it is cut to length.
 -- @tparam string|nil date the header's value
+-- @tparam[opt] table secrets strings to mask in the quoted value, as for
+--   `cam.errors.scrub`
 -- @treturn[1] integer the offset in seconds
 -- @treturn[2] nil
 -- @treturn[2] string why the clock cannot be corrected by the header, as a
 --   sentence that ends with what to do
-function _M.clock_offset(date)
+function _M.clock_offset(date, secrets)
     if date == nil then
         return nil, "the response has no Date header to correct the local clock"
             .. " by." .. SET_CLOCK
     end
 
-    local subject = "the response's Date header " .. endpoint.quote(date)
+    local subject = "the response's Date header "
+        .. endpoint.quote(errors.scrub(tostring(date), secrets or {}))
     local server_time = retry.parse_http_date(date)
     if server_time == nil then
         return nil, subject .. " is not an HTTP date such as 'Sun, 06 Nov 1994"

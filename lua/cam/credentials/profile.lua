@@ -9,7 +9,8 @@
 --     secret_id = AKID...
 --     secret_key = ...
 --
--- Lines starting with `#` or `;` are comments; `key: value` also works.
+-- Lines starting with `#` or `;` are comments; `key: value` also works. A
+-- UTF-8 byte order mark at the start of the file is skipped.
 -- Spaces around the separator are syntax. A value that still has leading
 -- or trailing whitespace (a trailing space, a tab) is rejected with an error
 -- naming the file, profile and key, because it would be signed as is.
@@ -53,6 +54,11 @@ function _M.parse(text)
     local sections = {}
     local current
     local number = 0
+
+    -- Windows editors often save UTF-8 files with a byte order mark.
+    if text:sub(1, 3) == "\239\187\191" then
+        text = text:sub(4)
+    end
 
     for line in (text .. "\n"):gmatch("([^\n]*)\n") do
         number = number + 1
@@ -130,7 +136,7 @@ local function section_names(sections)
     local names = {}
 
     for name in pairs(sections) do
-        names[#names + 1] = name
+        names[#names + 1] = check.visible(name)
     end
     sort(names)
     return #names > 0 and concat(names, ", ") or "none"
@@ -190,10 +196,11 @@ function mt:fetch()
         return nil, check.invalid("credentials file " .. path .. ": " .. parse_err)
     end
 
-    local source = "credentials file " .. path .. " [" .. self.profile .. "]"
+    local shown_profile = check.visible(self.profile)
+    local source = "credentials file " .. path .. " [" .. shown_profile .. "]"
     local section = sections[self.profile]
     if section == nil then
-        return nil, missing("profile " .. self.profile .. " is not in " .. path
+        return nil, missing("profile " .. shown_profile .. " is not in " .. path
             .. " (profiles: " .. section_names(sections) .. ")")
     end
 

@@ -175,6 +175,18 @@ local function throttled(response)
 end
 
 
+-- Return the `RequestId` of a decoded response when it is a string, else
+-- nil, because a server may put any JSON value there and an error keeps
+-- only text.
+local function string_request_id(decoded)
+    local request_id = decoded and decoded.RequestId
+    if type(request_id) ~= "string" then
+        return nil
+    end
+    return request_id
+end
+
+
 -- Call the provider's logger, if it has one. A failing logger is ignored.
 local function log(self, level, message, fields)
     if self.logger ~= nil then
@@ -232,16 +244,15 @@ end
 -- from the Date header of a SignatureExpire response, and log the change.
 -- Returns nil, or a sentence saying why the clock cannot be corrected.
 local function correct_clock(self, action, response, decoded, secrets)
-    local offset, problem = http.clock_offset(response.headers and response.headers.date)
+    local offset, problem = http.clock_offset(response.headers and response.headers.date,
+        secrets)
     if offset == nil then
         return problem
     end
 
-    local request_id = decoded and decoded.RequestId
-    if type(request_id) == "string" then
+    local request_id = string_request_id(decoded)
+    if request_id ~= nil then
         request_id = errors.sanitize(request_id, secrets)
-    else
-        request_id = nil
     end
     log(self, "warn", "clock skew corrected", { provider = self.name,
         action = action, offset = offset, previous_offset = self.clock_offset,
@@ -286,7 +297,9 @@ end
 -- @tparam table params the request parameters
 -- @tparam table sign `signer` (nil for an unsigned request), `region`,
 --   `source` (what to call the credential), `secrets` (the list of strings
---   masked in every error and log line, to which `send` adds each signature)
+--   masked in every error and log line, to which `send` adds each signature),
+--   `source_secrets` (the secrets recorded with the credential, see
+--   `cam.credentials.check.set_source_secrets`)
 -- @tparam table state one table per fetch, whose `corrected` is set to
 --   true when the clock is corrected (see `send_corrected`)
 -- @treturn[1] table the credential
@@ -326,7 +339,7 @@ local function call(self, action, params, sign, state)
             end
         end
         return nil, check.error(code, message,
-            { request_id = decoded.RequestId, status = response.status }, secrets)
+            { request_id = string_request_id(decoded), status = response.status }, secrets)
     end
     if response.status ~= 200 then
         return nil, check.error("HttpStatusCodeError", label .. " returned HTTP "
@@ -339,12 +352,12 @@ local function call(self, action, params, sign, state)
     if type(issued) ~= "table" or type(decoded.ExpiredTime) ~= "number" then
         return nil, check.error("InvalidResponse", label .. " returned no"
             .. " Credentials with ExpiredTime",
-            { request_id = decoded and decoded.RequestId }, secrets)
+            { request_id = string_request_id(decoded) }, secrets)
     end
 
     -- ExpiredTime is on the server's clock; the cache compares expires_at
     -- with the local one.
-    return check.values({
+    local creds, invalid = check.values({
         secret_id = issued.TmpSecretId,
         secret_key = issued.TmpSecretKey,
         token = issued.Token,
@@ -352,6 +365,10 @@ local function call(self, action, params, sign, state)
         source = sign.source,
     }, { secret_id = label .. " TmpSecretId", secret_key = label .. " TmpSecretKey",
         token = label .. " Token" }, true)
+    if creds == nil then
+        return nil, invalid
+    end
+    return check.set_source_secrets(creds, sign.source_secrets)
 end
 
 
@@ -439,16 +456,29 @@ function assume_mt:fetch()
                 .. tostring(source_err.message))
         end
 
-        -- A list without holes, because `send` appends each signature.
-        local secrets = { signer.secret_key }
+        -- The source's secret key and token, and the secrets the source's
+        -- own provider handled, such as a web identity token. They are
+        -- masked in this request's errors and recorded with the role's
+        -- credential.
+        local handled = { signer.secret_key }
         if signer.token ~= nil then
-            secrets[2] = signer.token
+            handled[2] = signer.token
+        end
+        local nested = check.source_secrets(signer)
+        for i = 1, #nested do
+            handled[#handled + 1] = nested[i]
+        end
+        -- A copy, because `send` appends each signature to `secrets`.
+        local secrets = {}
+        for i = 1, #handled do
+            secrets[i] = handled[i]
         end
         creds, err = call(self, "AssumeRole", params, {
             signer = signer,
             region = self.region,
             source = "STS AssumeRole " .. self.role_arn,
             secrets = secrets,
+            source_secrets = handled,
         }, state)
         if creds ~= nil or err.code ~= "AuthFailure.TokenFailure"
             or not self.source:refreshable() then
@@ -571,6 +601,7 @@ function tke_mt:fetch()
         region = values.region,
         source = "TKE OIDC role " .. values.role_arn,
         secrets = { token },
+        source_secrets = { token },
     }, { corrected = false })
 end
 
