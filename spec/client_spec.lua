@@ -1147,89 +1147,6 @@ describe("secret id with a space", function()
 end)
 
 
--- A loopback server that answers every request with the status and the body
--- stored in its body file, read again for each request, so a test can
--- change the answer between calls. It stops after 120 s or 200 requests.
-local STATIC_SERVER = [==[
-local socket = require("socket")
-local port_file, status, body_file = arg[1], tonumber(arg[2]), arg[3]
-local server = assert(socket.bind("127.0.0.1", 0))
-local _, port = server:getsockname()
-local f = assert(io.open(port_file, "w"))
-f:write(port, "\n")
-f:close()
-
-local deadline = socket.gettime() + 120
-server:settimeout(1)
-for _ = 1, 200 do
-    if socket.gettime() > deadline then
-        break
-    end
-    local conn = server:accept()
-    if conn then
-        conn:settimeout(5)
-        local length = 0
-        local line = conn:receive("*l")
-        while line and line ~= "" do
-            length = tonumber(line:lower():match("^content%-length:%s*(%d+)")) or length
-            line = conn:receive("*l")
-        end
-        if length > 0 then
-            conn:receive(length)
-        end
-        local file = assert(io.open(body_file, "rb"))
-        local body = file:read("a")
-        file:close()
-        conn:send(("HTTP/1.1 %d X\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
-            .. "Connection: close\r\n\r\n%s"):format(status, #body, body))
-        conn:close()
-    end
-end
-]==]
-
-
---- Start STATIC_SERVER on 127.0.0.1; returns `url`, `body_file` and `stop()`.
-local function start_static_server(status)
-    local dir = helpers.tmpdir()
-    local script, port_file = dir .. "/static.lua", dir .. "/port"
-    local server = { body_file = dir .. "/body" }
-    local file = assert(io.open(script, "wb"))
-    file:write(STATIC_SERVER)
-    file:close()
-
-    local handle = assert(io.popen("sh -c " .. helpers.shell_quote("echo $$; exec lua5.4 "
-        .. helpers.shell_quote(script) .. " " .. helpers.shell_quote(port_file) .. " "
-        .. status .. " " .. helpers.shell_quote(server.body_file)
-        .. " </dev/null >/dev/null 2>&1") .. " &"))
-    server.pid = assert(tonumber(handle:read("l")), "cannot start the static server")
-    handle:close()
-
-    function server.stop()
-        os.execute("kill " .. server.pid .. " 2>/dev/null")
-    end
-
-    local socket = require("socket")
-    local deadline = socket.gettime() + helpers.START_TIMEOUT
-    while server.url == nil and socket.gettime() < deadline do
-        local port_text = io.open(port_file, "rb")
-        local port = port_text and port_text:read("a"):match("^(%d+)\n")
-        if port_text then
-            port_text:close()
-        end
-        if port then
-            server.url = "http://127.0.0.1:" .. port
-        else
-            socket.sleep(0.02)
-        end
-    end
-    if server.url == nil then
-        server.stop()
-        error("the static server did not write its port", 2)
-    end
-    return server
-end
-
-
 describe("error text from a server", function()
     local json = require("cam.json")
     local server
@@ -1240,7 +1157,7 @@ describe("error text from a server", function()
         .. "\214\216\202\212\161\163"
 
     setup(function()
-        server = start_static_server(502)
+        server = helpers.start_static_server(502)
     end)
 
     teardown(function()

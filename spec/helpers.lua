@@ -719,6 +719,51 @@ local EchoServer = {}
 EchoServer.__index = EchoServer
 
 
+--- Start spec/support/static_server.lua on a free port of 127.0.0.1. It
+-- answers every request with the text of `server.body_file` and the status
+-- in that file's ".status" sibling, else `status`.
+-- @tparam number status the HTTP status to answer with
+-- @treturn table `url`, `body_file`, `pid` and `stop()`
+-- @raise when the server does not write its port in time
+function _M.start_static_server(status)
+    local dir = _M.tmpdir()
+    local port_file = dir .. "/port"
+    local server = { body_file = dir .. "/body" }
+    local script = _M.ROOT .. "/spec/support/static_server.lua"
+
+    local handle = assert(io.popen("sh -c " .. _M.shell_quote("echo $$; exec lua5.4 "
+        .. _M.shell_quote(script) .. " " .. _M.shell_quote(port_file) .. " "
+        .. status .. " " .. _M.shell_quote(server.body_file)
+        .. " </dev/null >/dev/null 2>&1") .. " &"))
+    server.pid = assert(tonumber(handle:read("l")), "cannot start the static server")
+    handle:close()
+
+    function server.stop()
+        os.execute("kill " .. server.pid .. " 2>/dev/null")
+    end
+
+    local socket = require("socket")
+    local deadline = socket.gettime() + _M.START_TIMEOUT
+    while server.url == nil and socket.gettime() < deadline do
+        local port_text = io.open(port_file, "rb")
+        local port = port_text and port_text:read("a"):match("^(%d+)\n")
+        if port_text then
+            port_text:close()
+        end
+        if port then
+            server.url = "http://127.0.0.1:" .. port
+        else
+            socket.sleep(0.02)
+        end
+    end
+    if server.url == nil then
+        server.stop()
+        error("the static server did not write its port", 2)
+    end
+    return server
+end
+
+
 --- Start a mock server on 127.0.0.1 that echoes what a credential provider
 -- must keep secret.
 --
