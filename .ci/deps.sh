@@ -8,13 +8,14 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
-# Build and run: the library, and the emulator the demo talks to.
+# Build and run: the library, the CLI's argument parser, and the emulator
+# the demo talks to.
 PACKAGES="gcc make pkg-config openssl liblua5.4-dev lua5.4 libcurl4-openssl-dev
-libssl-dev lua-cjson lua-luaossl lua-cqueues lua-dkjson"
+libssl-dev lua-cjson lua-argparse lua-luaossl lua-cqueues lua-dkjson"
 
-# Tests: busted and luasocket, the CLI's argument parser, nginx with the Lua
-# module and OpenResty's LuaJIT, and Node.js for the outside clients.
-TEST_PACKAGES="lua-socket lua-busted lua-argparse nginx libnginx-mod-http-lua
+# Tests: busted and luasocket, nginx with the Lua module and OpenResty's
+# LuaJIT, and Node.js for the outside clients.
+TEST_PACKAGES="lua-socket lua-busted nginx libnginx-mod-http-lua
 libluajit2-5.1-dev luajit2"
 
 purpose=${1:-check}
