@@ -11,6 +11,7 @@
 -- @module cam.credentials.check
 
 local errors = require("cam.errors")
+local text_util = require("cam.validate.text")
 
 local byte = string.byte
 local char = string.char
@@ -20,6 +21,8 @@ local gsub = string.gsub
 local pairs = pairs
 local setmetatable = setmetatable
 local type = type
+local decode_character = errors.decode_character
+local is_invisible = text_util.is_invisible
 
 local _M = {
     NOT_FOUND = "CredentialsNotFound",
@@ -126,41 +129,6 @@ function _M.secret_id_problem(value)
 end
 
 
--- Decode the UTF-8 sequence of one character, or return nil when it is
--- malformed.
-local function code_point(sequence)
-    local first = byte(sequence, 1)
-    local length, value
-    if first >= 0xF0 then
-        length, value = 4, first - 0xF0
-    elseif first >= 0xE0 then
-        length, value = 3, first - 0xE0
-    else
-        length, value = 2, first - 0xC0
-    end
-    if #sequence ~= length then
-        return nil
-    end
-    for i = 2, length do
-        value = value * 64 + byte(sequence, i) - 0x80
-    end
-    return value
-end
-
-
--- Tell whether a code point is invisible or changes how the text around it
--- is shown: C1 controls, Unicode white space other than U+0020, the soft
--- hyphen, zero-width and bidirectional formatting characters, and the byte
--- order mark.
-local function invisible(point)
-    return point < 0xA1 or point == 0xAD or point == 0x1680
-        or (point >= 0x2000 and point <= 0x200F)
-        or (point >= 0x2028 and point <= 0x202F)
-        or (point >= 0x205F and point <= 0x206F)
-        or point == 0x3000 or point == 0xFEFF
-end
-
-
 --- Escape the characters of a name that a terminal would hide or reorder,
 -- so that a message shows the name as it is: ASCII controls and the
 -- backslash become `\xNN`, and invisible or bidirectional Unicode
@@ -172,8 +140,8 @@ function _M.visible(text)
         return format("\\x%02x", byte(c))
     end)
     text = gsub(text, "[\194-\244][\128-\191]*", function(sequence)
-        local point = code_point(sequence)
-        if point ~= nil and invisible(point) then
+        local point, size = decode_character(sequence, 1)
+        if point ~= nil and size == #sequence and is_invisible(point) then
             return format("\\u{%04X}", point)
         end
         return sequence
