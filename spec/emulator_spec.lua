@@ -1468,6 +1468,17 @@ describe("cam-emulator value rules", function()
         end
     end)
 
+    -- Check that the client and the emulator both give each case's verdict
+    -- on the URL that `pattern` makes of its host.
+    local function assert_urls_agree(cases, pattern)
+        for _, case in ipairs(cases) do
+            local url = string.format(pattern, case[1])
+
+            assert.are.equal(case[2], client_accepts("IdentityUrl", url), url)
+            assert.are.equal(case[2], emulator_accepts("https_url", url), url)
+        end
+    end
+
     it("match cam.validate on IPv6 hosts", function()
         local cases = {
             { "::", true }, { "::1", true }, { "1::", true }, { "2001:db8::1", true },
@@ -1484,12 +1495,7 @@ describe("cam-emulator value rules", function()
             { "1:2:3:4:5:6::1.2.3.4", false }, { "1.2.3.4::", false },
             { "::1.2.3.4:5", false }, { "fe80::1%25eth0", false },
         }
-        for _, case in ipairs(cases) do
-            local url = "https://[" .. case[1] .. "]/"
-
-            assert.are.equal(case[2], client_accepts("IdentityUrl", url), url)
-            assert.are.equal(case[2], emulator_accepts("https_url", url), url)
-        end
+        assert_urls_agree(cases, "https://[%s]/")
     end)
 
     it("agrees on host names, IPv4 and ports", function()
@@ -1507,12 +1513,7 @@ describe("cam-emulator value rules", function()
             { "idp.example.com:0", false }, { "idp.example.com:65536", false },
             { "idp.example.com:", false }, { "[::1]:0", false },
         }
-        for _, case in ipairs(cases) do
-            local url = "https://" .. case[1] .. "/"
-
-            assert.are.equal(case[2], client_accepts("IdentityUrl", url), url)
-            assert.are.equal(case[2], emulator_accepts("https_url", url), url)
-        end
+        assert_urls_agree(cases, "https://%s/")
     end)
 
     it("rejects CR or LF in header values", function()

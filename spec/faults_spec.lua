@@ -497,6 +497,29 @@ describe("secrets under faults", function()
 end)
 
 
+-- Assert that the secret is in no field of the error, its text or a log
+-- line.
+local function assert_secret_hidden(err, lines, secret)
+    local texts = { tostring(err), tostring(err.code), tostring(err.message),
+        tostring(err.request_id) }
+    for _, line in ipairs(lines) do
+        texts[#texts + 1] = line
+    end
+    for _, text in ipairs(texts) do
+        assert.is_nil(text:find(secret, 1, true), "secret in " .. text)
+    end
+end
+
+
+-- Sources of a role credential: name, secret id, secret key, token, and
+-- the secret a test puts into an error code.
+local SOURCE_CASES = {
+    { "the source's secret key", helpers.DEMO_ID, SECRET_KEY, nil, SECRET_KEY },
+    { "a temporary source's key", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_KEY },
+    { "a temporary source's token", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_TOKEN },
+}
+
+
 describe("secrets in STS error codes", function()
     local emu
     local ROLE_ARN = "qcs::cam::uin/100000000001:roleName/deployer"
@@ -515,25 +538,7 @@ describe("secrets in STS error codes", function()
         emu:add_credential(TEMP_ID, TEMP_KEY, TEMP_TOKEN)
     end)
 
-    -- Assert that the secret is in no field of the error, its text or a log
-    -- line.
-    local function assert_hidden(err, lines, secret)
-        local texts = { tostring(err), tostring(err.code), tostring(err.message),
-            tostring(err.request_id) }
-        for _, line in ipairs(lines) do
-            texts[#texts + 1] = line
-        end
-        for _, text in ipairs(texts) do
-            assert.is_nil(text:find(secret, 1, true), "secret in " .. text)
-        end
-    end
-
-    local CASES = {
-        { "the source's secret key", helpers.DEMO_ID, SECRET_KEY, nil, SECRET_KEY },
-        { "a temporary source's key", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_KEY },
-        { "a temporary source's token", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_TOKEN },
-    }
-    for _, case in ipairs(CASES) do
+    for _, case in ipairs(SOURCE_CASES) do
         local name, id, key, token, secret = case[1], case[2], case[3], case[4], case[5]
 
         it("masks " .. name .. " in AssumeRole", function()
@@ -549,7 +554,7 @@ describe("secrets in STS error codes", function()
             assert.is_string(err.request_id)
             assert.truthy(err.message:find("STS AssumeRole failed: ***", 1, true), err.message)
             assert.is_true(#lines >= 1)
-            assert_hidden(err, lines, secret)
+            assert_secret_hidden(err, lines, secret)
         end)
     end
 
@@ -588,7 +593,7 @@ describe("secrets in STS error codes", function()
             end
         end
         assert.truthy(skipped, table.concat(lines, "\n"))
-        assert_hidden(err, lines, WEB_TOKEN)
+        assert_secret_hidden(err, lines, WEB_TOKEN)
     end)
 end)
 
@@ -611,25 +616,7 @@ describe("secrets of the credential chain in CAM error codes", function()
         emu:add_credential(TEMP_ID, TEMP_KEY, TEMP_TOKEN)
     end)
 
-    -- Assert that the secret is in no field of the error, its text or a log
-    -- line.
-    local function assert_hidden(err, lines, secret)
-        local texts = { tostring(err), tostring(err.code), tostring(err.message),
-            tostring(err.request_id) }
-        for _, line in ipairs(lines) do
-            texts[#texts + 1] = line
-        end
-        for _, text in ipairs(texts) do
-            assert.is_nil(text:find(secret, 1, true), "secret in " .. text)
-        end
-    end
-
-    local CASES = {
-        { "the source's secret key", helpers.DEMO_ID, SECRET_KEY, nil, SECRET_KEY },
-        { "a temporary source's key", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_KEY },
-        { "a temporary source's token", TEMP_ID, TEMP_KEY, TEMP_TOKEN, TEMP_TOKEN },
-    }
-    for _, case in ipairs(CASES) do
+    for _, case in ipairs(SOURCE_CASES) do
         local name, id, key, token, secret = case[1], case[2], case[3], case[4], case[5]
 
         it("masks " .. name .. " after AssumeRole", function()
@@ -650,7 +637,7 @@ describe("secrets of the credential chain in CAM error codes", function()
             end
             assert.are.same({ "Success" }, assumed)
             assert.is_true(#lines >= 1)
-            assert_hidden(err, lines, secret)
+            assert_secret_hidden(err, lines, secret)
         end)
     end
 
@@ -672,7 +659,7 @@ describe("secrets of the credential chain in CAM error codes", function()
         local _, err = c:describe_oidc()
         assert.are.equal("api", err.kind)
         assert.are.equal("***", err.code)
-        assert_hidden(err, lines, WEB_TOKEN)
+        assert_secret_hidden(err, lines, WEB_TOKEN)
     end)
 
     it("masks the web identity token under a role", function()
@@ -684,6 +671,6 @@ describe("secrets of the credential chain in CAM error codes", function()
         local _, err = c:describe_oidc()
         assert.are.equal("api", err.kind)
         assert.are.equal("***", err.code)
-        assert_hidden(err, lines, WEB_TOKEN)
+        assert_secret_hidden(err, lines, WEB_TOKEN)
     end)
 end)
