@@ -11,10 +11,10 @@
  * table with string keys is an object.  null (lua-cjson's null) becomes null.
  *
  * It returns nil, having written nothing anywhere, for every value the Lua
- * encoder rejects (invalid UTF-8, NaN, infinities, functions and other
- * userdata, mixed or sparse keys, nesting deeper than JSON_MAX_DEPTH, which
- * also stops reference cycles), so that the Lua encoder can name the
- * offending value in its error.
+ * encoder rejects, so that the Lua encoder can name the offending value in
+ * its error.  Those are invalid UTF-8, NaN, infinities, functions and other
+ * userdata, mixed or sparse keys, and nesting deeper than JSON_MAX_DEPTH,
+ * which also stops reference cycles.
  *
  * The output buffer and the key lists are userdata on the Lua stack, so a
  * memory error raised by Lua in the middle leaks nothing.

@@ -279,7 +279,7 @@ static int sign_remember_key(cam_signer *signer,
     return 0;
 }
 
-/* Whether key_ctx holds the signing key for this secret, date and
+/* Whether key_ctx contains the signing key for this secret, date and
  * service. */
 static int sign_key_matches(const cam_signer *signer, const char date[10],
                             const cam_bytes *secret, const cam_bytes *service)

@@ -720,9 +720,9 @@ EchoServer.__index = EchoServer
 
 
 --- Start spec/support/static_server.lua on a free port of 127.0.0.1. It
--- answers every request with the text of `server.body_file` and the status
--- in that file's ".status" sibling, else `status`.
--- @tparam number status the HTTP status to answer with
+-- responds to every request with the text of `server.body_file` and the
+-- status in that file's ".status" sibling, else `status`.
+-- @tparam number status the HTTP status to respond with
 -- @treturn table `url`, `body_file`, `pid` and `stop()`
 -- @raise when the server does not write its port in time
 function _M.start_static_server(status)

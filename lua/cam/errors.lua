@@ -185,11 +185,11 @@ function _M.clean(text, max, replacement)
 end
 
 
---- Mask every secret in text from a server and `clean` it: invalid UTF-8
--- becomes U+FFFD, invisible characters become spaces and the text is cut
--- to max bytes on a character boundary, so that it is safe for an error
--- field, a log line or JSON. Secrets are masked before the cut, so the cut cannot leave part
--- of one unmasked.
+--- Mask every secret in text from a server, then `clean` it, so that it
+-- is safe for an error field, a log line or JSON. Invalid UTF-8 becomes
+-- U+FFFD, invisible characters become spaces, and the text is cut to max
+-- bytes on a character boundary. Masking comes first, so the cut cannot
+-- leave part of a secret unmasked.
 -- @tparam string text
 -- @tparam[opt] table secrets list of strings, as for `scrub`
 -- @tparam[opt] integer max bytes, default `MAX_ID`

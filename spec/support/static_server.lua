@@ -1,12 +1,12 @@
--- A loopback HTTP server for tests that need a fixed answer the emulator
--- does not give, such as an HTML error page.
+-- A loopback HTTP server for tests that need a fixed response the emulator
+-- does not send, such as an HTML error page.
 --
 -- Usage: lua5.4 static_server.lua PORT_FILE STATUS BODY_FILE
 --
 -- It binds to 127.0.0.1 on a free port, writes the port to PORT_FILE, and
--- answers every request with the body in BODY_FILE and the status in
+-- responds to every request with the body in BODY_FILE and the status in
 -- BODY_FILE's ".status" sibling (else STATUS). It reads both again for
--- each request, so a test can change the answer between calls. It stops
+-- each request, so a test can change the response between calls. It stops
 -- after 120 s or 200 requests.
 
 local socket = require("socket")

@@ -296,10 +296,10 @@ end
 -- @tparam string action `"AssumeRole"` or `"AssumeRoleWithWebIdentity"`
 -- @tparam table params the request parameters
 -- @tparam table sign `signer` (nil for an unsigned request), `region`,
---   `source` (what to call the credential), `secrets` (the list of strings
---   masked in every error and log line, to which `send` adds each signature),
---   `source_secrets` (the secrets recorded with the credential, see
---   `cam.credentials.check.set_source_secrets`)
+--   `source` (what to call the credential), `secrets` and `source_secrets`.
+--   `secrets` lists the strings masked in every error and log line, and
+--   `send` adds each signature to it. `source_secrets` are recorded with the
+--   credential (see `cam.credentials.check.set_source_secrets`).
 -- @tparam table state one table per fetch, whose `corrected` is set to
 --   true when the clock is corrected (see `send_corrected`)
 -- @treturn[1] table the credential

@@ -150,10 +150,10 @@ local function is_ascii_alphanumeric(point)
 end
 
 
--- Tell whether text is a DNS name (RFC 1035 labels: 1 to 63 letters,
--- digits and hyphens, no hyphen at either end; at most 253 characters,
--- plus an optional final dot) or an IPv4 address. A name of digits and dots
--- only must be an IPv4 address.
+-- Tell whether text is a DNS name or an IPv4 address. A DNS name has at
+-- most 253 characters, plus an optional final dot, in RFC 1035 labels of 1
+-- to 63 letters, digits and hyphens with no hyphen at either end. A name of
+-- digits and dots only must be an IPv4 address.
 local function is_host_name(text)
     if text:find("^[%d.]+$") then
         return is_ipv4(text)

@@ -92,7 +92,7 @@ end
 
 
 --- Tell whether a text contains the secret key or token of a credential
--- the emulator knows, or the web identity token it requires.
+-- the emulator has, or the web identity token it requires.
 -- @tparam string text
 -- @treturn boolean
 function Emulator:contains_secret(text)
